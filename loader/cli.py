@@ -96,7 +96,7 @@ def validate_command(files: tuple[Path, ...], **options) -> None:
 
 
 @main.command()
-@settings_options("host", "port", "store", "workers", "query_timeout", "row_limit")
+@settings_options("host", "port", "store", "workers", "threads", "query_timeout", "row_limit")
 def serve(**options) -> None:
     """Serve the store under gunicorn, building it first if there is none."""
     settings = _settings(**options)
@@ -112,7 +112,7 @@ def serve(**options) -> None:
         "--bind", f"{settings.host}:{settings.port}",
         "--workers", str(settings.workers),
         "--worker-class", "gthread",
-        "--threads", "4",
+        "--threads", str(settings.threads),
         "--access-logfile", "-",
         "--no-control-socket",
         "sparql_api:create_app()",

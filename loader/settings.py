@@ -30,6 +30,8 @@ class Settings:
     host: str = _help("Address to serve on.", default="127.0.0.1")
     port: int = _help("Port to serve on.", default=8000)
     workers: int = _help("Web worker processes.", default=2)
+    threads: int = _help("Concurrent requests per worker, each with its own query evaluator.", default=4)
+    cache_bytes: int = _help("Memory per worker for cached answers of the immutable release.", default=64_000_000)
     query_timeout: float = _help("Seconds a query may run before it is stopped.", default=30.0)
     row_limit: int = _help("Most result rows a query may return.", default=100_000)
     max_request_bytes: int = _help("Largest request body accepted.", default=1_000_000)

@@ -81,8 +81,16 @@ def _build_lock(store: Path) -> Iterator[None]:
         yield
 
 
+MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
 def write(source: pyoxigraph.Store, store: Path, version: str) -> Path:
-    """Write `source` as build `version` and make it current; return the build's folder."""
+    """Write `source` as build `version` and make it current; return the build's folder.
+
+    The build's default graph is the RDF merge of its named graphs, materialised: SPARQL's
+    default graph is then a set of triples, as the standard says, where Oxigraph's on-the-fly
+    union would repeat a triple once per graph that holds it. `source` gets the merge too.
+    """
     store = Path(store)
     with _build_lock(store):
         builds = store / BUILDS
@@ -90,6 +98,7 @@ def write(source: pyoxigraph.Store, store: Path, version: str) -> Path:
         _remove_leftovers(builds)
         final = builds / version
         if not is_store(final):
+            source.update(MERGE_INTO_DEFAULT_GRAPH)
             temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=builds))
             oxstore = pyoxigraph.Store(str(temp))
             oxstore.bulk_load(source.dump(format=pyoxigraph.RdfFormat.N_QUADS), format=pyoxigraph.RdfFormat.N_QUADS)

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import atexit
+
 from flask import Flask
+from flask_cors import CORS
 
 from loader.settings import Settings
-from sparql_api import engine
+from sparql_api import cache, engine, errors, evaluator, logs
+
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Flask app factory; without `settings`, they come from the `NOLSI_*` environment."""
     settings = settings or Settings.from_env()
+    engine.current(settings.store)  # fail at start-up, with a clear message, if there is no store
+
     app = Flask(__name__)
     app.config["NOLSI"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.extensions["nolsi.engine"] = engine.open_store(settings.store)
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
 
-    from sparql_api import sparql
+    pool = evaluator.Pool(size=settings.threads)
+    atexit.register(pool.close)
+    app.extensions["nolsi.pool"] = pool
+    app.extensions["nolsi.cache"] = cache.AnswerCache(settings.cache_bytes)
+
+    CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], expose_headers=EXPOSED_HEADERS, max_age=86400)
+    logs.init_app(app)
+    errors.init_app(app)
+
+    from sparql_api import ops, sparql
 
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(ops.bp)
     return app

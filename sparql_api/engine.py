@@ -1,13 +1,35 @@
-"""The query engine: the built store, opened read-only, queried over the union of its graphs."""
+"""The store being served, as the web process sees it.
+
+The store folder's `current` link is read again on every request (one `readlink`), so a new
+build is served as soon as it is switched in, with no restart; each build is immutable, so a
+request sees one whole build or the other, never a mix. The build's folder name is the dataset
+version, the ETag base of every response.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
-
-import pyoxigraph
 
 from loader import store
 
 
-def open_store(path: Path) -> pyoxigraph.Store:
-    return pyoxigraph.Store.read_only(str(store.resolve(path)))
+@dataclass(frozen=True)
+class Release:
+    path: str
+    version: str
+    built: datetime
+
+
+def current(store_dir: Path) -> Release:
+    """The build to serve now; raises `store.StoreError` if there is none."""
+    path = store.resolve(store_dir)
+    return _release(str(path), os.stat(path).st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _release(path: str, mtime: float) -> Release:
+    return Release(path, Path(path).name, datetime.fromtimestamp(int(mtime), tz=timezone.utc))

@@ -1,22 +1,104 @@
-"""`/sparql`: the SPARQL 1.1 Protocol query operation."""
+"""`/sparql`: the SPARQL 1.1 Protocol query operation, and the Service Description on a bare GET."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
-from pyoxigraph import QueryResultsFormat
+import hashlib
+
+from flask import Blueprint, Response, current_app, g, request
+
+from sparql_api import description, engine, formats, guard, protocol
+from sparql_api.evaluator import Answer, Job, QueryTimeout
 
 bp = Blueprint("sparql", __name__)
 
+RESULT_HEADERS = ("Result-Rows", "Result-Truncated", "Result-Row-Limit")
 
-@bp.get("/sparql")
-def query() -> Response:
-    text = request.args.get("query")
-    if text is None:
-        return Response("Missing the query parameter.\n", status=400, mimetype="text/plain")
-    store = current_app.extensions["nolsi.engine"]
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST"])
+def endpoint() -> Response:
+    if request.method in ("GET", "HEAD") and not request.args:
+        return description.respond()
     try:
-        results = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as error:
-        return Response(f"Malformed query: {error}\n", status=400, mimetype="text/plain")
-    body = results.serialize(format=QueryResultsFormat.JSON)
-    return Response(body, mimetype="application/sparql-results+json")
+        query = protocol.parse(request)
+    except protocol.ProtocolError as error:
+        return plain(error.status, error.message)
+    try:
+        solutions, graphs = choose_formats(query.format)
+    except formats.UnknownFormat as error:
+        return plain(400, str(error))
+    return run(query.query, query.default_graphs, query.named_graphs, solutions, graphs)
+
+
+def choose_formats(name: str | None) -> tuple[formats.Format | None, formats.Format | None]:
+    """The format for solutions and for graphs: the `format` parameter if given, else Accept."""
+    if name:
+        return formats.requested(name, formats.SOLUTIONS), formats.requested(name, formats.GRAPHS)
+    accept = request.accept_mimetypes
+    return formats.negotiate(accept, formats.SOLUTIONS), formats.negotiate(accept, formats.GRAPHS)
+
+
+def run(
+    query: str,
+    default_graphs: tuple[str, ...] | None,
+    named_graphs: tuple[str, ...] | None,
+    solutions: formats.Format | None,
+    graphs: formats.Format | None,
+    substitutions: tuple = (),
+) -> Response:
+    """Answer a query: from the cache, with 304 on revalidation, or by an evaluator within the limits."""
+    settings = current_app.config["NOLSI"]
+    try:
+        guard.check(query, settings.service_allowlist)
+    except guard.Refused as error:
+        return plain(error.status, error.message)
+    release = engine.current(settings.store)
+    key = (
+        release.version, query, default_graphs, named_graphs,
+        solutions and solutions.name, graphs and graphs.name, substitutions, settings.row_limit,
+    )
+    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    cache = current_app.extensions["nolsi.cache"]
+    answer = cache.get(key)
+    if answer is None:
+        if etag in request.if_none_match:
+            return _not_modified(etag, release)
+        job = Job(
+            store=release.path, query=query, default_graphs=default_graphs, named_graphs=named_graphs,
+            solutions_format=solutions and solutions.name, graph_format=graphs and graphs.name,
+            row_limit=settings.row_limit, substitutions=substitutions,
+        )
+        try:
+            answer = current_app.extensions["nolsi.pool"].run(job, settings.query_timeout)
+        except QueryTimeout as error:
+            g.log_extra = {"timeout": True}
+            return plain(503, str(error))
+        if answer.status == 400 and guard.is_update(query):
+            return plain(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        cache.put(key, answer)
+    return _respond(answer, etag, release)
+
+
+def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
+    if answer.status != 200:
+        return Response(answer.body, status=answer.status, content_type=answer.media_type)
+    response = Response(answer.body, content_type=answer.media_type)
+    response.headers["Vary"] = "Accept"
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["Result-Rows"] = str(answer.rows)
+    response.headers["Result-Truncated"] = "true" if answer.truncated else "false"
+    response.headers["Result-Row-Limit"] = str(current_app.config["NOLSI"].row_limit)
+    response.set_etag(etag)
+    response.last_modified = release.built
+    return response.make_conditional(request)
+
+
+def _not_modified(etag: str, release: engine.Release) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.last_modified = release.built
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def plain(status: int, message: str) -> Response:
+    return Response(message.rstrip("\n") + "\n", status=status, content_type="text/plain; charset=utf-8")

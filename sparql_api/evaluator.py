@@ -1,0 +1,216 @@
+"""Query evaluation in killable worker processes.
+
+pyoxigraph cannot be interrupted from Python: a runaway query holds its thread until it ends.
+So every query runs in a separate, long-lived evaluator process. The web process sends the
+job down a pipe and waits at most the time limit; if no answer comes, it kills the evaluator,
+starts a fresh one and answers 503. Other requests never wait behind a runaway query.
+
+Results are serialised by Oxigraph itself. To apply the row limit without converting rows in
+Python, solutions are first written as SPARQL TSV and graphs as N-Triples: one row per line in
+both, so the limit is a cut at a newline, and the cut text is parsed back and written in the
+format the client asked for, all in Oxigraph.
+"""
+
+from __future__ import annotations
+
+import queue
+import resource
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import pyoxigraph
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from sparql_api import formats
+
+
+@dataclass(frozen=True)
+class Job:
+    store: str
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    solutions_format: str | None
+    graph_format: str | None
+    row_limit: int
+    substitutions: tuple[tuple[str, tuple], ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+    media_type: str
+    kind: str = ""
+    rows: int = 0
+    truncated: bool = False
+    headers: dict = field(default_factory=dict)
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+
+
+def evaluate(store: pyoxigraph.Store, job: Job) -> Answer:
+    """Run one job against an open store; called inside an evaluator process (or directly in tests)."""
+    options = {"substitutions": {pyoxigraph.Variable(name): _term(spec) for name, spec in job.substitutions}}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
+        options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
+    try:
+        results = store.query(job.query, **options)
+    except SyntaxError as error:
+        return Answer(400, f"Malformed query: {error}\n".encode(), "text/plain")
+
+    if isinstance(results, (QuerySolutions, QueryBoolean)):
+        if job.solutions_format is None:
+            return _not_acceptable("SELECT and ASK results", formats.SOLUTIONS)
+        target = formats.BY_NAME[job.solutions_format]
+        if isinstance(results, QueryBoolean):
+            return Answer(200, results.serialize(format=target.engine), target.content_type, "boolean", 1)
+        lines = results.serialize(format=QueryResultsFormat.TSV)
+        lines, rows, truncated = _cut(lines, job.row_limit, header=True)
+        if target.engine != QueryResultsFormat.TSV:
+            lines = pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(format=target.engine)
+        return Answer(200, lines, target.content_type, "solutions", rows, truncated)
+
+    if job.graph_format is None:
+        return _not_acceptable("CONSTRUCT and DESCRIBE results", formats.GRAPHS)
+    target = formats.BY_NAME[job.graph_format]
+    lines = results.serialize(format=RdfFormat.N_TRIPLES)
+    lines, rows, truncated = _cut(lines, job.row_limit, header=False)
+    if target.engine not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+        lines = pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine)
+    return Answer(200, lines, target.content_type, "graph", rows, truncated)
+
+
+def _cut(text: bytes, limit: int, header: bool) -> tuple[bytes, int, bool]:
+    """Keep at most `limit` rows of a one-row-per-line text; say how many were kept and whether cut."""
+    rows = text.count(b"\n") - (1 if header else 0)
+    if rows <= limit:
+        return text, rows, False
+    end = -1
+    for _ in range(limit + (1 if header else 0)):
+        end = text.index(b"\n", end + 1)
+    return text[: end + 1], limit, True
+
+
+def _not_acceptable(what: str, offered_formats: tuple[formats.Format, ...]) -> Answer:
+    offered = ", ".join(f.media_type for f in offered_formats)
+    return Answer(406, f"None of the media types in Accept can represent {what}; offered: {offered}\n".encode(), "text/plain")
+
+
+def _term(spec: tuple):
+    kind, value, extra = spec
+    if kind == "iri":
+        return NamedNode(value)
+    if kind == "lang":
+        return pyoxigraph.Literal(value, language=extra)
+    return pyoxigraph.Literal(value, datatype=NamedNode(extra))
+
+
+def _serve(connection: Connection, memory_limit: int) -> None:
+    """The evaluator's loop: one job in, one answer out, until the web process goes away."""
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    stores: dict[str, pyoxigraph.Store] = {}
+    while True:
+        try:
+            job: Job = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if job.store not in stores:
+                stores.clear()
+                stores[job.store] = pyoxigraph.Store.read_only(job.store)
+            answer = evaluate(stores[job.store], job)
+        except MemoryError:
+            answer = Answer(503, b"The query needed more memory than a query may use.\n", "text/plain")
+        except Exception as error:  # the engine's own failures: report them, keep serving
+            answer = Answer(500, f"The query engine failed: {error}\n".encode(), "text/plain")
+        connection.send(answer)
+
+
+class Evaluator:
+    """One evaluator process and the socket to it.
+
+    A fresh interpreter, not a fork: the web process runs threads, and forking a threaded
+    process can leave the child holding locks nobody will release.
+    """
+
+    def __init__(self, memory_limit: int):
+        mine, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from sparql_api.evaluator import main; main()", str(theirs.fileno()), str(memory_limit)],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.connection = Connection(mine.detach())
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        self.connection.send(job)
+        if not self.connection.poll(timeout):
+            self.kill()
+            raise QueryTimeout(f"The query did not finish within {timeout:g} seconds and was stopped.")
+        return self.connection.recv()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.connection.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+class Pool:
+    """Evaluators for one web process: one per concurrent request, replaced when killed."""
+
+    def __init__(self, size: int, memory_limit: int = 0):
+        self._memory_limit = memory_limit
+        self._idle: queue.LifoQueue[Evaluator] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        with self._slots:
+            evaluator = self._checkout()
+            try:
+                answer = evaluator.run(job, timeout)
+            except (EOFError, OSError, BrokenPipeError):
+                evaluator.kill()
+                return Answer(503, b"The query engine stopped unexpectedly; please retry.\n", "text/plain")
+            except QueryTimeout:
+                self._idle.put(Evaluator(self._memory_limit))  # starts now, ready for the next request
+                raise
+            self._idle.put(evaluator)
+            return answer
+
+    def _checkout(self) -> Evaluator:
+        while True:
+            try:
+                evaluator = self._idle.get_nowait()
+            except queue.Empty:
+                return Evaluator(self._memory_limit)
+            if evaluator.alive:
+                return evaluator
+            evaluator.kill()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+def main() -> None:
+    """Entry point of an evaluator process: `main(socket_fd, memory_limit)` from argv."""
+    _serve(Connection(int(sys.argv[1])), int(sys.argv[2]))

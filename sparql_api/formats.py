@@ -1,0 +1,72 @@
+"""Result formats and content negotiation.
+
+Negotiation itself is Werkzeug's (`MIMEAccept.best_match`, q-values and wildcards included);
+this module only says which media types each kind of result can take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+from werkzeug.datastructures import MIMEAccept
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    engine: QueryResultsFormat | RdfFormat
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
+
+
+SOLUTIONS = (
+    Format("json", "application/sparql-results+json", QueryResultsFormat.JSON, ("application/json",)),
+    Format("xml", "application/sparql-results+xml", QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    Format("csv", "text/csv", QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", QueryResultsFormat.TSV),
+)
+GRAPHS = (
+    Format("turtle", "text/turtle", RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",)),
+    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("application/json",)),
+    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml", "text/xml")),
+    Format("nquads", "application/n-quads", RdfFormat.N_QUADS),
+    Format("trig", "application/trig", RdfFormat.TRIG),
+)
+BY_NAME = {f.name: f for f in SOLUTIONS + GRAPHS}
+NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
+
+
+class UnknownFormat(ValueError):
+    pass
+
+
+def negotiate(accept: MIMEAccept, formats: tuple[Format, ...]) -> Format | None:
+    """The best format for an Accept header; the first one when the client states no preference."""
+    if not accept:
+        return formats[0]
+    offered = {}
+    for f in formats:
+        for media_type in (f.media_type, *f.aliases):
+            offered.setdefault(media_type, f)
+    best = accept.best_match(list(offered))
+    return offered[best] if best else None
+
+
+def requested(value: str, formats: tuple[Format, ...]) -> Format | None:
+    """A `format` parameter (a name or a media type) among `formats`, or None if it names another kind.
+
+    Raises `UnknownFormat` for a value that names no format at all.
+    """
+    key = NAME_ALIASES.get(value.lower(), value.lower())
+    named = BY_NAME.get(key) or next((f for f in SOLUTIONS + GRAPHS if key in (f.media_type, *f.aliases)), None)
+    if named is None:
+        raise UnknownFormat(f"unknown format {value!r}; use one of: {', '.join(BY_NAME)}")
+    if named in formats:
+        return named
+    return next((f for f in formats if key in (f.media_type, *f.aliases)), None)

@@ -1,0 +1,55 @@
+"""What a public, read-only endpoint refuses before a query reaches the engine.
+
+Oxigraph executes `SERVICE <url>` by calling that URL. The endpoint must never make a request the
+operator did not allow, so federated calls are refused unless their endpoint is on the
+configured allow-list. A keyword scan keeps the common case (no SERVICE) free; only a query that
+may contain SERVICE pays for a full parse with rdflib, and one that rdflib cannot parse is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rdflib.plugins.sparql.algebra import translateQuery, traverse
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.term import URIRef
+
+CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+SERVICE = re.compile(r"service", re.IGNORECASE)
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+        super().__init__(message)
+
+
+def check(query: str, allowlist: tuple[str, ...]) -> None:
+    """Raise `Refused` for a SERVICE call outside `allowlist`."""
+    if not SERVICE.search(_unescape(query)):
+        return
+    try:
+        algebra = translateQuery(parseQuery(query)).algebra
+    except Exception:
+        raise Refused(403, "This query mentions SERVICE and could not be checked; federated queries are refused.") from None
+    endpoints = []
+    traverse(algebra, lambda node: endpoints.append(node.term) if getattr(node, "name", None) == "ServiceGraphPattern" else None)
+    for endpoint in endpoints:
+        if not isinstance(endpoint, URIRef):
+            raise Refused(403, "SERVICE with a variable endpoint is refused: name the endpoint.")
+        if str(endpoint) not in allowlist:
+            raise Refused(403, f"SERVICE <{endpoint}> is refused: this endpoint calls no other endpoint that its operator has not allowed.")
+
+
+def is_update(text: str) -> bool:
+    """Whether text the query parser refused is a SPARQL Update; only used to word the error."""
+    try:
+        parseUpdate(text)
+    except Exception:
+        return False
+    return True
+
+
+def _unescape(query: str) -> str:
+    """Apply SPARQL codepoint escapes (section 19.2), so `SERVIC\\u0045` is seen for what it is."""
+    return CODEPOINT_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
