@@ -50,10 +50,10 @@ def negotiate(accept: MIMEAccept, formats: tuple[Format, ...]) -> Format | None:
     """The best format for an Accept header; the first one when the client states no preference."""
     if not accept:
         return formats[0]
-    offered = {}
+    offered = {f.media_type: f for f in formats}  # canonical types first: they win ties
     for f in formats:
-        for media_type in (f.media_type, *f.aliases):
-            offered.setdefault(media_type, f)
+        for alias in f.aliases:
+            offered.setdefault(alias, f)
     best = accept.best_match(list(offered))
     return offered[best] if best else None
 

@@ -52,4 +52,9 @@ def is_update(text: str) -> bool:
 
 def _unescape(query: str) -> str:
     """Apply SPARQL codepoint escapes (section 19.2), so `SERVIC\\u0045` is seen for what it is."""
-    return CODEPOINT_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    return CODEPOINT_ESCAPE.sub(_codepoint, query)
+
+
+def _codepoint(match: re.Match) -> str:
+    value = int(match.group(1) or match.group(2), 16)
+    return chr(value) if value <= 0x10FFFF else match.group(0)

@@ -1,0 +1,54 @@
+import pytest
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from sparql_api import formats
+
+
+def accept(header: str) -> MIMEAccept:
+    return parse_accept_header(header, MIMEAccept)
+
+
+@pytest.mark.parametrize(
+    "header, solutions, graphs",
+    [
+        ("", "json", "turtle"),
+        ("*/*", "json", "turtle"),
+        ("text/csv", "csv", None),
+        ("text/tab-separated-values", "tsv", None),
+        ("application/sparql-results+xml", "xml", None),
+        ("application/json", "json", "jsonld"),
+        ("text/csv;q=0.5, application/sparql-results+xml", "xml", None),
+        ("application/rdf+xml;q=0.9, text/turtle", None, "turtle"),
+        ("application/n-triples", None, "ntriples"),
+        ("text/*", "csv", "turtle"),
+        ("image/png", None, None),
+    ],
+)
+def test_negotiation_follows_q_values_and_wildcards(header, solutions, graphs):
+    def name(found):
+        return found.name if found else None
+
+    assert name(formats.negotiate(accept(header), formats.SOLUTIONS)) == solutions
+    assert name(formats.negotiate(accept(header), formats.GRAPHS)) == graphs
+
+
+@pytest.mark.parametrize(
+    "value, solutions, graphs",
+    [
+        ("json", "json", None),
+        ("csv", "csv", None),
+        ("ttl", None, "turtle"),
+        ("text/turtle", None, "turtle"),
+        ("application/json", "json", "jsonld"),
+        ("nt", None, "ntriples"),
+    ],
+)
+def test_format_parameter_accepts_names_and_media_types(value, solutions, graphs):
+    found = formats.requested(value, formats.SOLUTIONS), formats.requested(value, formats.GRAPHS)
+    assert tuple(f.name if f else None for f in found) == (solutions, graphs)
+
+
+def test_unknown_format_names_the_choices():
+    with pytest.raises(formats.UnknownFormat, match="use one of: json, xml, csv, tsv, turtle"):
+        formats.requested("excel", formats.SOLUTIONS)

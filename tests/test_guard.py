@@ -1,0 +1,47 @@
+import pytest
+
+from sparql_api import guard
+
+ALLOWED = ("https://sparql.example.org/sparql",)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p ?o }",
+        'SELECT * WHERE { ?s ?p "customer service" }',
+        "SELECT * WHERE { ?s <http://example.org/service> ?o }",
+        "SELECT * WHERE { SERVICE <https://sparql.example.org/sparql> { ?s ?p ?o } }",
+        "# SERVICE <http://127.0.0.1/> in a comment\nSELECT * WHERE { ?s ?p ?o }",
+    ],
+)
+def test_allowed(query: str):
+    guard.check(query, ALLOWED)
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE <http://127.0.0.1:9/> is refused"),
+        ("SELECT * WHERE { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", "is refused"),
+        ("PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }", "<http://127.0.0.1:9/sparql>"),
+        ("SELECT * WHERE { ?e <http://p> ?x SERVICE ?e { ?s ?p ?o } }", "variable endpoint"),
+        ("SELECT * WHERE { SERVIC\\u0045 <http://127.0.0.1:9/> { ?s ?p ?o } }", "refused"),
+        ("SELECT * WHERE { OPTIONAL { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }", "refused"),
+    ],
+)
+def test_refused(query: str, message: str):
+    with pytest.raises(guard.Refused, match=message.replace("?", r"\?")) as caught:
+        guard.check(query, ALLOWED)
+    assert caught.value.status == 403
+
+
+def test_invalid_codepoint_escapes_do_not_crash_the_guard():
+    guard.check("SELECT * WHERE { ?s ?p '\\UFFFFFFFF' }", ALLOWED)
+
+
+def test_updates_are_recognised_for_the_error_message():
+    assert guard.is_update("INSERT DATA { <http://a> <http://b> <http://c> }")
+    assert guard.is_update("LOAD <http://example.org/data>")
+    assert not guard.is_update("SELECT * WHERE { ?s ?p ?o }")
+    assert not guard.is_update("SELEC")
