@@ -81,6 +81,7 @@ def build(files: tuple[Path, ...], **options) -> None:
     summary = _run(lambda: pipeline.build(settings, list(files) or None, _progress))
     click.echo(f"built {summary.version}: {summary}")
     click.echo(f"store: {summary.path}")
+    click.echo(f"release: {summary.release}")
 
 
 @main.command("validate")

@@ -6,6 +6,7 @@ was.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ from typing import Callable
 import pyoxigraph
 from rdflib import Graph
 
-from loader import read, store, validate
+from loader import publish, read, store, validate
 from loader.settings import Settings
 
 Progress = Callable[[str], None]
@@ -36,6 +37,7 @@ class Summary:
     warnings: int = 0
     version: str = ""
     path: Path | None = None
+    release: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -83,19 +85,30 @@ def check(
 
 
 def build(settings: Settings, files: list[Path] | None = None, progress: Progress = lambda _: None) -> Summary:
-    dataset, _, summary = check(settings, files, progress)
+    dataset, report, summary = check(settings, files, progress)
     started = time.perf_counter()
-    summary.version = version(dataset)
+    nquads = store.sorted_nquads(dataset)
+    summary.version = version(settings.store, hashlib.sha256(nquads).hexdigest())
+    progress(f"publishing release {summary.version}")
+    summary.release = publish.publish(nquads, report.graph if report else None, settings, summary.version)
+    summary.seconds["publish"] = time.perf_counter() - started
+    started = time.perf_counter()
     progress(f"writing store {summary.version}")
     summary.path = store.write(dataset, settings.store, summary.version)
     summary.seconds["store"] = time.perf_counter() - started
     return summary
 
 
-def version(dataset: pyoxigraph.Store) -> str:
-    """Build date plus a short hash of the data: sortable, and unique per content."""
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    return f"{day}-{store.dataset_hash(dataset)[:12]}"
+def version(store_dir: Path, digest: str) -> str:
+    """Date of the first build of this content plus a short hash of it: sortable, unique per content.
+
+    Rebuilding the same data on a later day finds the earlier build and keeps its version.
+    """
+    short = digest[:12]
+    earlier = sorted((Path(store_dir) / store.BUILDS).glob(f"*-{short}"))
+    if earlier:
+        return earlier[0].name
+    return f"{datetime.now(timezone.utc):%Y-%m-%d}-{short}"
 
 
 def union_graph(dataset: pyoxigraph.Store) -> Graph:

@@ -48,9 +48,6 @@ def sorted_nquads(source: pyoxigraph.Store) -> bytes:
     return b"".join(lines)
 
 
-def dataset_hash(source: pyoxigraph.Store) -> str:
-    return hashlib.sha256(sorted_nquads(source)).hexdigest()
-
 
 def is_store(path: Path) -> bool:
     return (path / "CURRENT").is_file()

@@ -16,7 +16,10 @@ def test_build_of_files_reports_a_summary_and_serves_them(store_dir: Path):
     done = nolsi("build", "--no-shapes", "--store", store_dir, SAMPLE, FIXTURES / "valid" / "formats" / "sample.nq")
     assert done.returncode == 0, done.stderr
     assert "2 files, 3 graphs, 4 triples, 0 violations" in done.stdout
-    assert len(pyoxigraph.Store.read_only(str(store.resolve(store_dir)))) == 4
+    built = pyoxigraph.Store.read_only(str(store.resolve(store_dir)))
+    assert sorted(g.value for g in built.named_graphs()) == [
+        "http://example.org/graph/one", "http://example.org/graph/two", "https://w3id.org/nolsi/graph/sample"]
+    assert len(built) == 4 + 2, "four quads in named graphs, and their two distinct triples as the default graph"
 
 
 def test_syntax_error_is_one_line_and_leaves_the_store_untouched(store_dir: Path):

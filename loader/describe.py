@@ -1,0 +1,258 @@
+"""VoID and DCAT descriptions of a release, computed from the release's own data.
+
+VoID (https://www.w3.org/TR/void/) gives the statistics harvesters and federation engines use;
+DCAT 3 (https://www.w3.org/TR/vocab-dcat-3/) gives what catalogues such as data.norge.no and
+the FAIR assessors look for: licence, publisher, distributions with checksums, the endpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import pyoxigraph
+from pyoxigraph import RdfFormat
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
+
+from loader.namespaces import NOLSI
+from loader.settings import Settings
+
+SCHEMA = Namespace("https://schema.org/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+IANA = "https://www.iana.org/assignments/media-types/"
+MEDIA_TYPES = {
+    "nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
+    "nt": "application/n-triples", "jsonld": "application/ld+json", "rdf": "application/rdf+xml",
+}
+# Outgoing links, grouped by the authority whose identifiers they use.
+AUTHORITIES = {
+    "ror.org": ("ror", "Research Organization Registry (ROR)"),
+    "orcid.org": ("orcid", "ORCID"),
+    "doi.org": ("doi", "DOI"),
+    "dx.doi.org": ("doi", "DOI"),
+    "lovdata.no": ("lovdata", "Lovdata"),
+    "bio.tools": ("biotools", "bio.tools"),
+    "fairsharing.org": ("fairsharing", "FAIRsharing"),
+    "www.wikidata.org": ("wikidata", "Wikidata"),
+    "eur-lex.europa.eu": ("eurlex", "EUR-Lex"),
+    "edamontology.org": ("edam", "EDAM ontology"),
+}
+LINK_PREDICATES = "<https://schema.org/sameAs>", "<https://schema.org/url>", "<http://xmlns.com/foaf/0.1/homepage>"
+
+
+@dataclass(frozen=True)
+class Statistics:
+    triples: int
+    entities: int
+    subjects: int
+    objects: int
+    classes: dict[str, int]
+    properties: dict[str, int]
+    graphs: dict[str, int]
+    derived_from: dict[str, list[str]]
+    links: dict[tuple[str, str], int]
+    documents: list[str]
+
+
+def statistics(merge: bytes, nquads: bytes) -> Statistics:
+    store = pyoxigraph.Store()
+    store.load(merge, format=RdfFormat.N_TRIPLES)
+    store.load(nquads, format=RdfFormat.N_QUADS)
+
+    def rows(query: str) -> list[list[str]]:
+        tsv = store.query(query).serialize(format=pyoxigraph.QueryResultsFormat.TSV).decode()
+        return [line.split("\t") for line in tsv.splitlines()[1:]]
+
+    def number(text: str) -> int:
+        return int(text.split("^^")[0].strip('"'))
+
+    def iri(text: str) -> str:
+        return text[1:-1]
+
+    [[triples, entities, subjects, objects]] = rows(
+        "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?e) AS ?e2) (COUNT(DISTINCT ?s) AS ?s2) (COUNT(DISTINCT ?o) AS ?o2)"
+        " WHERE { ?s ?p ?o BIND(IF(isIRI(?s), ?s, ?unbound) AS ?e) }"
+    )
+    links: dict[tuple[str, str], int] = {}
+    for predicate, target, count in rows(
+        f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {' '.join(LINK_PREDICATES)} }} ?s ?p ?o FILTER(isIRI(?o)) }} GROUP BY ?p ?o"
+    ):
+        host = urlsplit(iri(target)).hostname or ""
+        if host in AUTHORITIES:
+            key = (iri(predicate), AUTHORITIES[host][0])
+            links[key] = links.get(key, 0) + number(count)
+    derived: dict[str, list[str]] = {}
+    for graph, document in rows("SELECT ?g ?d WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . GRAPH ?g {} } ORDER BY ?g ?d"):
+        derived.setdefault(iri(graph), []).append(iri(document))
+    return Statistics(
+        triples=number(triples),
+        entities=number(entities),
+        subjects=number(subjects),
+        objects=number(objects),
+        classes={iri(c): number(n) for c, n in rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")},
+        properties={iri(p): number(n) for p, n in rows("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")},
+        graphs={iri(g): number(n) for g, n in rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")},
+        derived_from=derived,
+        links=dict(sorted(links.items())),
+        documents=[iri(d) for [d] in rows("SELECT DISTINCT ?d WHERE { ?d a <http://xmlns.com/foaf/0.1/Document> } ORDER BY ?d")],
+    )
+
+
+def descriptions(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]) -> dict[str, Graph]:
+    return {"void.ttl": void(settings, version, stats, files), "dcat.ttl": dcat(settings, version, published, stats, files)}
+
+
+def iris(settings: Settings, version: str) -> dict[str, URIRef]:
+    base = settings.public_base
+    return {
+        "dataset": URIRef(f"{base}dataset"),
+        "catalog": URIRef(f"{base}catalog"),
+        "release": URIRef(f"{base}releases/{version}/"),
+        "endpoint": URIRef(f"{base}sparql"),
+        "service": URIRef(f"{base}sparql#service"),
+    }
+
+
+def void(settings: Settings, version: str, stats: Statistics, files: dict[str, bytes]) -> Graph:
+    graph = _graph()
+    ids = iris(settings, version)
+    dataset = ids["dataset"]
+    base = settings.public_base
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("nolsi: Norwegian life-science research infrastructures", lang="en")))
+    graph.add((dataset, DCTERMS.license, LICENCE))
+    graph.add((dataset, VOID.sparqlEndpoint, ids["endpoint"]))
+    graph.add((dataset, VOID.uriSpace, Literal("https://w3id.org/nolsi/id/")))
+    graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Quads")))
+    graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
+    graph.add((dataset, VOID.rootResource, URIRef("https://w3id.org/nolsi/id/ri/elixir-norway")))
+    graph.add((dataset, VOID.exampleResource, URIRef("https://w3id.org/nolsi/id/service/tsd")))
+    for vocabulary in ("http://www.w3.org/ns/org#", "https://schema.org/", "http://www.w3.org/ns/dcat#", "http://www.w3.org/ns/prov#",
+                       "http://www.w3.org/2004/02/skos/core#", "http://data.europa.eu/eli/ontology#", "http://purl.org/dc/terms/",
+                       "http://xmlns.com/foaf/0.1/", "http://purl.org/cerif/frapo/", str(NOLSI)):
+        graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+    for name in files:
+        graph.add((dataset, VOID.dataDump, URIRef(f"{ids['release']}{name}")))
+    for predicate, value in ((VOID.triples, stats.triples), (VOID.entities, stats.entities), (VOID.distinctSubjects, stats.subjects),
+                             (VOID.distinctObjects, stats.objects), (VOID.classes, len(stats.classes)), (VOID.properties, len(stats.properties))):
+        graph.add((dataset, predicate, Literal(value)))
+    graph.add((dataset, NOLSI.datasetVersion, Literal(version)))
+    for cls, count in stats.classes.items():
+        part = URIRef(f"{base}void/class/{_slug(cls)}")
+        graph.add((dataset, VOID.classPartition, part))
+        graph.add((part, VOID["class"], URIRef(cls)))
+        graph.add((part, VOID.entities, Literal(count)))
+    for prop, count in stats.properties.items():
+        part = URIRef(f"{base}void/property/{_slug(prop)}")
+        graph.add((dataset, VOID.propertyPartition, part))
+        graph.add((part, VOID.property, URIRef(prop)))
+        graph.add((part, VOID.triples, Literal(count)))
+    for name, count in stats.graphs.items():
+        subset = URIRef(f"{base}void/graph/{name.rsplit('/', 1)[-1]}")
+        graph.add((dataset, VOID.subset, subset))
+        graph.add((subset, RDF.type, VOID.Dataset))
+        graph.add((subset, SD.name, URIRef(name)))
+        graph.add((subset, VOID.triples, Literal(count)))
+        for document in stats.derived_from.get(name, ()):
+            graph.add((subset, PROV.wasDerivedFrom, URIRef(document)))
+    for (predicate, authority), count in stats.links.items():
+        linkset = URIRef(f"{base}void/linkset/{authority}-{_slug(predicate)}")
+        target = URIRef(f"{base}void/authority/{authority}")
+        label = next(label for key, label in AUTHORITIES.values() if key == authority)
+        graph.add((dataset, VOID.subset, linkset))
+        graph.add((linkset, RDF.type, VOID.Linkset))
+        graph.add((linkset, VOID.subjectsTarget, dataset))
+        graph.add((linkset, VOID.objectsTarget, target))
+        graph.add((linkset, VOID.linkPredicate, URIRef(predicate)))
+        graph.add((linkset, VOID.triples, Literal(count)))
+        graph.add((target, RDF.type, VOID.Dataset))
+        graph.add((target, RDFS.label, Literal(label, lang="en")))
+    return graph
+
+
+def dcat(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]) -> Graph:
+    graph = _graph()
+    ids = iris(settings, version)
+    catalog, dataset, service = ids["catalog"], ids["dataset"], ids["service"]
+    title = Literal("nolsi: Norwegian life-science research infrastructures", lang="en")
+    description = Literal(
+        "An open knowledge graph of the Norwegian life-science research infrastructure landscape: research "
+        "infrastructures and their nodes, host and funding organisations, agreements, grants and projects, "
+        "laws and policies on research data, services and tools, data-classification levels and support "
+        "services. Every fact is kept in a named graph per source document.", lang="en")
+    publisher = URIRef(f"{settings.public_base}id/project/nolsi")
+    graph.add((catalog, RDF.type, DCAT.Catalog))
+    graph.add((catalog, DCTERMS.title, Literal("nolsi catalogue", lang="en")))
+    graph.add((catalog, DCTERMS.description, Literal("The datasets and services of nolsi.", lang="en")))
+    graph.add((catalog, DCTERMS.publisher, publisher))
+    graph.add((catalog, DCTERMS.license, LICENCE))
+    graph.add((catalog, DCAT.dataset, dataset))
+    graph.add((catalog, DCAT.service, service))
+    graph.add((publisher, RDF.type, FOAF.Agent))
+    graph.add((publisher, FOAF.name, Literal("The nolsi project", lang="en")))
+
+    graph.add((dataset, RDF.type, DCAT.Dataset))
+    graph.add((dataset, DCTERMS.title, title))
+    graph.add((dataset, DCTERMS.description, description))
+    graph.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
+    graph.add((dataset, DCTERMS.publisher, publisher))
+    graph.add((dataset, DCTERMS.license, LICENCE))
+    graph.add((dataset, DCTERMS.accessRights, URIRef("http://publications.europa.eu/resource/authority/access-right/PUBLIC")))
+    graph.add((dataset, DCTERMS.modified, Literal(published.isoformat(), datatype=XSD.dateTime)))
+    graph.add((dataset, DCTERMS.spatial, URIRef("http://publications.europa.eu/resource/authority/country/NOR")))
+    graph.add((dataset, DCTERMS.language, URIRef("http://publications.europa.eu/resource/authority/language/ENG")))
+    graph.add((dataset, DCTERMS.language, URIRef("http://publications.europa.eu/resource/authority/language/NOB")))
+    graph.add((dataset, DCTERMS.conformsTo, URIRef("https://w3id.org/nolsi/ontology")))
+    graph.add((dataset, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/TECH")))
+    graph.add((dataset, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/HEAL")))
+    for keyword in ("research infrastructure", "life science", "research data management", "Norway", "ELIXIR"):
+        graph.add((dataset, DCAT.keyword, Literal(keyword, lang="en")))
+    graph.add((dataset, DCAT.version, Literal(version)))
+    graph.add((dataset, DCAT.landingPage, URIRef(settings.public_base)))
+    for document in stats.documents:
+        graph.add((dataset, PROV.wasDerivedFrom, URIRef(document)))
+    for name, body in files.items():
+        distribution = URIRef(f"{ids['release']}{name}")
+        suffix = name.removesuffix(".gz").rsplit(".", 1)[-1]
+        graph.add((dataset, DCAT.distribution, distribution))
+        graph.add((distribution, RDF.type, DCAT.Distribution))
+        graph.add((distribution, DCTERMS.title, Literal(f"nolsi {version} as {MEDIA_TYPES[suffix]}", lang="en")))
+        graph.add((distribution, DCAT.downloadURL, distribution))
+        graph.add((distribution, DCAT.accessURL, ids["release"]))
+        graph.add((distribution, DCAT.mediaType, URIRef(IANA + MEDIA_TYPES[suffix])))
+        if name.endswith(".gz"):
+            graph.add((distribution, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
+        graph.add((distribution, DCAT.byteSize, Literal(len(body), datatype=XSD.nonNegativeInteger)))
+        graph.add((distribution, DCTERMS.license, LICENCE))
+        checksum = BNode()
+        graph.add((distribution, SPDX.checksum, checksum))
+        graph.add((checksum, RDF.type, SPDX.Checksum))
+        graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        graph.add((checksum, SPDX.checksumValue, Literal(hashlib.sha256(body).hexdigest(), datatype=XSD.hexBinary)))
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCTERMS.title, Literal("nolsi SPARQL endpoint", lang="en")))
+    graph.add((service, DCAT.endpointURL, ids["endpoint"]))
+    graph.add((service, DCAT.endpointDescription, ids["endpoint"]))
+    graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    graph.add((service, DCAT.servesDataset, dataset))
+    graph.add((service, DCTERMS.license, LICENCE))
+    return graph
+
+
+def _graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("prov", PROV),
+                              ("rdfs", RDFS), ("xsd", XSD), ("spdx", SPDX), ("sd", SD), ("nolsi", NOLSI), ("schema", SCHEMA)):
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def _slug(iri: str) -> str:
+    """A short, stable name for an IRI: its local name plus a hash, so two namespaces never collide."""
+    local = iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1] or "resource"
+    return f"{''.join(c if c.isalnum() else '-' for c in local)}-{hashlib.sha256(iri.encode()).hexdigest()[:8]}"

@@ -1,0 +1,210 @@
+"""The browser query editor on `/sparql`: YASGUI from node_modules, in headless Debian Chromium.
+
+A real `nolsi serve` answers; Playwright drives the machine's own Chromium (never a browser it
+downloads). Nothing here skips: without Chromium, or without `make install`'s node_modules, the
+tests fail.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask, render_template
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sparql_api import editor, errors
+from tests.conftest import FIXTURES, nolsi, serving
+
+SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic",
+]
+QUERY = "SELECT ?o WHERE { ?s ?p ?o }"
+HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what Chromium sends
+PNG = b"\x89PNG\r\n\x1a\n"
+# The policy the page is meant to bear: no inline script at all; YASGUI needs inline styles.
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+              "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+EXAMPLES = [
+    {"name": "labels", "title": "Every label", "query": 'SELECT ?label WHERE { ?s <http://example.org/label> ?label }'},
+    {"name": "ranks", "title": "Ranks & more", "query": "SELECT ?rank WHERE { ?s <http://example.org/rank> ?rank }"},
+]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> str:
+    store = tmp_path_factory.mktemp("editor") / "store"
+    done = nolsi("build", "--no-shapes", "--store", store, SAMPLE)
+    assert done.returncode == 0, done.stderr
+    with serving("--store", store, "--workers", "1") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser):
+    """A fresh page that records every request it makes and every script error it meets."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.requested = []
+    page.errors = []
+    context.on("request", lambda request: page.requested.append(request.url))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error"
+            and page.errors.append(f"{message.text} {message.location.get('url', '')}"))
+    yield page
+    context.close()
+
+
+def foreign(urls: list[str]) -> list[str]:
+    """The requests that went anywhere but 127.0.0.1 (data: and blob: URLs go nowhere)."""
+    return [url for url in urls if urlsplit(url).scheme not in ("data", "blob", "about")
+            and urlsplit(url).hostname != "127.0.0.1"]
+
+
+def test_a_query_typed_in_the_editor_runs_and_shows_its_results(base: str, page: Page, tmp_path: Path):
+    page.goto(base + "/sparql")
+    expect(page).to_have_title("nolsi SPARQL endpoint")
+    expect(page.locator("header a.home")).to_have_attribute("href", "/")
+    editor_box = page.locator(".yasqe .CodeMirror")
+    expect(editor_box).to_be_visible()
+    assert "nolsi:ResearchInfrastructure" in page.evaluate("nolsiEditor.yasgui.getTab().getQuery()")
+    assert page.evaluate("nolsiEditor.yasgui.getTab().getEndpoint()") == base + "/sparql"
+
+    editor_box.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(QUERY)
+    page.keyboard.press("Escape")  # close any autocompletion hint
+    assert page.evaluate("nolsiEditor.yasgui.getTab().getQuery()") == QUERY
+
+    with page.expect_response(lambda r: r.url == base + "/sparql" and r.request.method == "POST") as answer:
+        page.locator(".yasqe_queryButton:visible").click()
+    assert answer.value.status == 200
+    assert "query=" in answer.value.request.post_data
+    expect(page.locator(".yasr table td:visible", has_text="TSD")).to_be_visible(timeout=20_000)
+    expect(page.locator(".yasr table td:visible", has_text='"4"^^')).to_have_count(1)
+
+    shot = tmp_path / "editor.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(PNG) and shot.stat().st_size > 10_000
+
+    assert any(url.startswith(base + "/static/yasgui/yasgui.min.js") for url in page.requested)
+    assert any(url.startswith(base + "/static/editor.js") for url in page.requested)
+    assert foreign(page.requested) == []
+    assert page.errors == []
+
+
+def test_saved_queries_open_in_a_tab_of_their_own(base: str, page: Page):
+    """The page as it will be once saved queries exist: rendered with examples, the rest real."""
+    app = Flask("sparql_api", root_path=str(Path(editor.__file__).parent))
+    app.register_blueprint(editor.bp)
+    with app.test_request_context("/sparql", base_url=base):
+        html = render_template("editor.html", examples=EXAMPLES)
+    page.route(base + "/sparql", lambda route: route.fulfill(body=html, content_type="text/html")
+               if route.request.method == "GET" else route.continue_())
+    page.goto(base + "/sparql")
+    links = page.locator("nav.examples a")
+    expect(links).to_have_text([e["title"] for e in EXAMPLES])
+
+    links.nth(1).click()
+    tab = page.locator(".tabsList .tab.active")
+    expect(tab).to_have_text(re.compile("Ranks & more"))
+    assert page.evaluate("nolsiEditor.yasgui.getTab().getQuery()") == EXAMPLES[1]["query"]
+    page.locator(".yasqe_queryButton:visible").click()
+    expect(page.locator(".yasr table td:visible", has_text='"4"^^')).to_be_visible(timeout=20_000)
+
+    links.nth(0).click()
+    assert page.evaluate("nolsiEditor.yasgui.getTab().getQuery()") == EXAMPLES[0]["query"]
+    links.nth(1).click()  # already open: selected again, not opened twice
+    expect(page.locator(".tabsList .tab", has_text="Ranks & more")).to_have_count(1)
+
+    assert foreign(page.requested) == []
+    assert page.errors == []
+
+
+def test_the_editor_works_under_a_strict_content_security_policy(base: str, page: Page):
+    def with_policy(route):
+        if route.request.method != "GET":
+            return route.continue_()
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    page.route(base + "/sparql", with_policy)
+    page.goto(base + "/sparql")
+    expect(page.locator(".yasqe .CodeMirror")).to_be_visible()
+    page.evaluate("query => void nolsiEditor.yasgui.getTab().setQuery(query)", QUERY)
+    page.locator(".yasqe_queryButton:visible").click()
+    expect(page.locator(".yasr table td:visible", has_text="TSD")).to_be_visible(timeout=20_000)
+    assert page.errors == []  # a refused script or style is reported on the console
+
+
+def test_yasgui_files_are_served_with_long_cache_headers(base: str):
+    page = requests.get(base + "/sparql", headers={"Accept": HTML}, timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert f'/static/yasgui/yasgui.min.js?v={editor.version()}' in page.text
+    for name, kind in (("yasgui.min.js", "javascript"), ("yasgui.min.css", "text/css")):
+        response = requests.get(f"{base}/static/yasgui/{name}", timeout=10)
+        assert response.status_code == 200, name
+        assert kind in response.headers["Content-Type"]
+        cache = response.headers["Cache-Control"]
+        assert "public" in cache and "max-age=31536000" in cache and "immutable" in cache
+        assert response.content == (editor.BUILD / name).read_bytes()
+    assert editor.version() == "4.6.2"
+
+
+@pytest.mark.parametrize("path", [
+    "/static/yasgui/../../pyproject.toml",
+    "/static/yasgui/../../../../pyproject.toml",
+    "/static/yasgui/..%2F..%2F..%2F..%2Fpyproject.toml",
+    "/static/yasgui/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pyproject.toml",
+    "/static/yasgui/yasgui.esm.js",
+    "/static/yasgui/ts/src/index.d.ts",
+    "/static/yasgui/",
+])
+def test_anything_but_the_two_files_is_not_found(base: str, path: str):
+    # http.client sends the path exactly as written: no client-side removal of `..`.
+    connection = http.client.HTTPConnection(urlsplit(base).hostname, urlsplit(base).port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 404, (path, body)
+    assert response.getheader("Content-Type").startswith("text/plain")
+    assert "[project]" not in body
+
+
+def test_a_missing_build_is_a_clean_404(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(editor, "BUILD", tmp_path)
+    app = Flask(__name__)
+    errors.init_app(app)
+    app.register_blueprint(editor.bp)
+    response = app.test_client().get("/static/yasgui/yasgui.min.js")
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/plain")
+    assert response.text.startswith("Not Found")
+
+
+def test_a_non_browser_get_still_gets_the_service_description(base: str):
+    response = requests.get(base + "/sparql", headers={"Accept": "text/turtle"}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/turtle")
+    assert "sparql-service-description" in response.text and "sd:Service" in response.text
+    assert "<html" not in response.text
