@@ -128,6 +128,83 @@ class Failure(click.ClickException):
         click.echo(self.message, err=True)
 
 
+@main.command("queries")
+@settings_options("queries_dir", "ontology_dir")
+def queries_command(**options) -> None:
+    """List the saved queries and their parameters."""
+    settings = _settings(**options)
+    for query in _catalogue(settings).values():
+        params = " ".join(f"{p.name}={p.type}{'*' if p.required else ''}" for p in query.parameters)
+        click.echo(f"{query.name}\t{query.title}" + (f"\t[{params}]" if params else ""))
+
+
+@main.command("query")
+@settings_options("store", "queries_dir", "ontology_dir", "query_timeout", "row_limit")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value; repeat for several.")
+@click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True, help="Output format.")
+def query_command(name: str, params: tuple[str, ...], output: str, **options) -> None:
+    """Run saved query NAME against the local store, with the same checks as the web API."""
+    from sparql_api import catalogue, engine, evaluator
+
+    settings = _settings(**options)
+    saved = _catalogue(settings).get(name)
+    if saved is None:
+        raise Failure(f"nolsi: no saved query named {name!r}; `nolsi queries` lists them")
+    given = {}
+    for item in params:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise Failure(f"nolsi: --param takes KEY=VALUE, not {item!r}")
+        if key in given:
+            raise Failure(f"nolsi: parameter {key!r} is given more than once")
+        given[key] = value
+    try:
+        bound = saved.bindings(given)
+    except catalogue.ParameterError as error:
+        raise Failure(f"nolsi: {error}") from None
+    release = _run(lambda: engine.current(settings.store))
+    fmt = "json" if output == "table" else output
+    job = evaluator.Job(release.path, saved.text, None, None, fmt, "turtle", settings.row_limit, bound)
+    pool = evaluator.Pool(size=1)
+    try:
+        answer = pool.run(job, settings.query_timeout)
+    except evaluator.QueryTimeout as error:
+        raise Failure(f"nolsi: {error}") from None
+    finally:
+        pool.close()
+    if answer.status != 200:
+        raise Failure(f"nolsi: {answer.body.decode().strip()}")
+    if output == "table" and answer.kind == "solutions":
+        click.echo(_table(answer.body))
+    else:
+        click.echo(answer.body.decode(), nl=False)
+    if answer.truncated:
+        click.echo(f"nolsi: results cut at the row limit of {settings.row_limit}", err=True)
+
+
+def _catalogue(settings: Settings):
+    from sparql_api import catalogue
+
+    try:
+        return catalogue.load(settings.queries_dir, settings.ontology_dir)
+    except catalogue.QueryFileError as error:
+        raise Failure(f"nolsi: {error}") from None
+
+
+def _table(body: bytes) -> str:
+    """SPARQL JSON results as an aligned text table."""
+    import json
+
+    results = json.loads(body)
+    names = results["head"]["vars"]
+    rows = [[row.get(n, {}).get("value", "") for n in names] for row in results["results"]["bindings"]]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines) + f"\n({len(rows)} rows)"
+
+
 def _run(step):
     """Run a pipeline step, turning the errors users cause into a `Failure`."""
     try:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from loader.settings import Settings
-from sparql_api import cache, engine, errors, evaluator, logs
+from sparql_api import cache, catalogue, engine, errors, evaluator, logs
 
 EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
 
@@ -27,13 +27,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     atexit.register(pool.close)
     app.extensions["nolsi.pool"] = pool
     app.extensions["nolsi.cache"] = cache.AnswerCache(settings.cache_bytes)
+    app.extensions["nolsi.queries"] = catalogue.load(settings.queries_dir, settings.ontology_dir)
 
     CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], expose_headers=EXPOSED_HEADERS, max_age=86400)
     logs.init_app(app)
     errors.init_app(app)
 
-    from sparql_api import ops, sparql
+    from sparql_api import editor, ops, saved, sparql
 
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(saved.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(editor.bp)
     return app

@@ -30,13 +30,13 @@ _counts_lock = threading.Lock()
 def respond() -> Response:
     """The query editor for a browser, the Service Description for an RDF client."""
     if wants_html(request.accept_mimetypes, formats.GRAPHS):
-        return Response(render_template("editor.html"), content_type="text/html; charset=utf-8")
+        return Response(render_template("editor.html", examples=[]), content_type="text/html; charset=utf-8")
     chosen = formats.negotiate(request.accept_mimetypes, formats.GRAPHS)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats.GRAPHS)
         return Response(f"The Service Description is offered as: {offered}\n", status=406, content_type="text/plain")
     release = engine.current(current_app.config["NOLSI"].store)
-    body = graph(request.base_url, release).serialize(format=_rdflib_name(chosen))
+    body = graph(request.base_url, release).serialize(format=chosen.rdflib)
     response = Response(body, content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
     response.set_etag(f"sd-{release.version}-{chosen.name}")
@@ -100,6 +100,3 @@ def graph_counts(release: engine.Release) -> dict[str | None, int]:
             _counts[release.version] = {g.strip("<>") or None: int(n.split("^^")[0].strip('"')) for g, n in rows}
         return dict(_counts[release.version])
 
-
-def _rdflib_name(chosen: formats.Format) -> str:
-    return {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdfxml": "xml", "nquads": "nquads", "trig": "trig"}[chosen.name]

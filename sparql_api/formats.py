@@ -16,8 +16,9 @@ from werkzeug.datastructures import MIMEAccept
 class Format:
     name: str
     media_type: str
-    engine: QueryResultsFormat | RdfFormat
+    engine: QueryResultsFormat | RdfFormat | None
     aliases: tuple[str, ...] = ()
+    rdflib: str = ""  # rdflib's serializer name, for the small graphs the app builds itself
 
     @property
     def content_type(self) -> str:
@@ -31,12 +32,12 @@ SOLUTIONS = (
     Format("tsv", "text/tab-separated-values", QueryResultsFormat.TSV),
 )
 GRAPHS = (
-    Format("turtle", "text/turtle", RdfFormat.TURTLE, ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",)),
-    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("application/json",)),
-    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml", "text/xml")),
-    Format("nquads", "application/n-quads", RdfFormat.N_QUADS),
-    Format("trig", "application/trig", RdfFormat.TRIG),
+    Format("turtle", "text/turtle", RdfFormat.TURTLE, ("application/x-turtle",), "turtle"),
+    Format("ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",), "nt"),
+    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("application/json",), "json-ld"),
+    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml", "text/xml"), "xml"),
+    Format("nquads", "application/n-quads", RdfFormat.N_QUADS, rdflib="nquads"),
+    Format("trig", "application/trig", RdfFormat.TRIG, rdflib="trig"),
 )
 BY_NAME = {f.name: f for f in SOLUTIONS + GRAPHS}
 NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}

@@ -1,0 +1,295 @@
+"""Saved queries: `queries/<name>.rq` files with a `#+` metadata header, and their typed parameters.
+
+    #+ title: Services that may store data of a classification level
+    #+ description: Platforms whose highest allowed level is at least the given one.
+    #+ tags: services, classification
+    #+ param: level type=concept scheme=data-classification required example=red
+    SELECT ... WHERE { ... ?level ... }
+
+A parameter value is checked against its type and then bound to the query variable of the same
+name through the engine (pyoxigraph `substitutions`), never written into the query text: no
+value, however hostile, can change what the query is.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph
+
+from loader.namespaces import ID, VOCAB
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+TYPES = ("iri", "entity", "concept", "string", "integer", "decimal", "date", "boolean", "enum")
+NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+MAX_VALUE_LENGTH = 2000
+
+
+class QueryFileError(Exception):
+    """A saved-query file that does not follow the format; raised at load, with file and line."""
+
+
+class ParameterError(ValueError):
+    """A parameter value that does not fit its declaration."""
+
+    def __init__(self, parameter: str, message: str, accepts: str):
+        self.parameter, self.accepts = parameter, accepts
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    required: bool = False
+    default: str | None = None
+    example: str | None = None
+    description: str = ""
+    values: tuple[str, ...] = ()
+    namespace: str = ""  # entity: the IRI prefix of the kind; concept: the scheme's namespace
+    language: str | None = None
+
+    def accepts(self) -> str:
+        """What a valid value looks like, in words, for error messages and documentation."""
+        if self.values:
+            return "one of: " + ", ".join(self.values)
+        return {
+            "iri": "an absolute IRI, e.g. https://w3id.org/nolsi/id/ri/elixir-norway",
+            "entity": f"a slug or an IRI under {self.namespace}",
+            "string": f"text of at most {MAX_VALUE_LENGTH} characters",
+            "integer": "an integer, e.g. 42",
+            "decimal": "a decimal number, e.g. 3.5",
+            "date": "a date as YYYY-MM-DD",
+            "boolean": "true or false",
+        }[self.type]
+
+    def bind(self, raw: str) -> tuple[str, str, str]:
+        """Check `raw` and return the term to bind as (kind, value, datatype-or-language)."""
+        if len(raw) > MAX_VALUE_LENGTH:
+            raise self._error(f"is {len(raw)} characters long; the limit is {MAX_VALUE_LENGTH}")
+        if "\x00" in raw:
+            raise self._error("contains a NUL character")
+        kind = self.type
+        if kind in ("concept", "enum") or self.values:
+            if raw not in self.values:
+                raise self._error(f"{raw!r} is not allowed")
+            if kind == "concept":
+                return ("iri", self.namespace + raw, "")
+            return ("literal", raw, XSD + "string")
+        if kind == "entity":
+            iri = raw if raw.startswith(self.namespace) else self.namespace + raw
+            if not NAME.match(iri[len(self.namespace):]):
+                raise self._error(f"{raw!r} is not a slug or an IRI under {self.namespace}")
+            return ("iri", iri, "")
+        if kind == "iri":
+            if not IRI.match(raw):
+                raise self._error(f"{raw!r} is not an absolute IRI")
+            return ("iri", raw, "")
+        if kind == "string":
+            return ("lang", raw, self.language) if self.language else ("literal", raw, XSD + "string")
+        if kind == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw):
+                raise self._error(f"{raw!r} is not an integer")
+            return ("literal", str(int(raw)), XSD + "integer")
+        if kind == "decimal":
+            try:
+                number = Decimal(raw)
+            except InvalidOperation:
+                raise self._error(f"{raw!r} is not a decimal number") from None
+            if not number.is_finite() or len(raw) > 40:
+                raise self._error(f"{raw!r} is not a finite decimal number")
+            return ("literal", format(number, "f"), XSD + "decimal")
+        if kind == "date":
+            try:
+                return ("literal", date.fromisoformat(raw).isoformat(), XSD + "date") if len(raw) == 10 else self._bad_date(raw)
+            except ValueError:
+                return self._bad_date(raw)
+        if kind == "boolean":
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise self._error(f"{raw!r} is not true or false")
+            return ("literal", "true" if raw.lower() in ("true", "1") else "false", XSD + "boolean")
+        raise AssertionError(kind)
+
+    def _bad_date(self, raw: str):
+        raise self._error(f"{raw!r} is not a date as YYYY-MM-DD")
+
+    def _error(self, problem: str) -> ParameterError:
+        return ParameterError(self.name, f"parameter {self.name!r}: {problem}; expected {self.accepts()}", self.accepts())
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name, "type": self.type, "required": self.required, "default": self.default,
+            "example": self.example, "description": self.description, "values": list(self.values),
+        }
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    name: str
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    text: str
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    path: Path = field(compare=False)
+
+    def bindings(self, given: dict[str, str]) -> tuple[tuple[str, tuple[str, str, str]], ...]:
+        """Check every given value and fill defaults; raise `ParameterError` naming the parameter."""
+        known = {p.name: p for p in self.parameters}
+        for name in given:
+            if name not in known:
+                accepted = ", ".join(known) or "no parameters"
+                raise ParameterError(name, f"unknown parameter {name!r}; this query takes {accepted}", accepted)
+        bound = []
+        for parameter in self.parameters:
+            raw = given.get(parameter.name, parameter.default)
+            if raw is None or raw == "":
+                if parameter.required:
+                    raise ParameterError(parameter.name, f"parameter {parameter.name!r} is required; expected {parameter.accepts()}", parameter.accepts())
+                continue
+            bound.append((parameter.name, parameter.bind(raw)))
+        return tuple(bound)
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name, "title": self.title, "description": self.description, "tags": list(self.tags),
+            "form": self.form, "parameters": [p.describe() for p in self.parameters],
+        }
+
+
+def load(queries_dir: Path, ontology_dir: Path) -> dict[str, SavedQuery]:
+    """Every saved query of `queries_dir`, by name, checked; raise `QueryFileError` on the first bad file."""
+    catalogue = {}
+    for path in sorted(Path(queries_dir).glob("*.rq")):
+        query = parse(path, ontology_dir)
+        catalogue[query.name] = query
+    return catalogue
+
+
+def parse(path: Path, ontology_dir: Path) -> SavedQuery:
+    name = path.stem
+    if not NAME.match(name):
+        raise QueryFileError(f"{path}: the file name must be lower-case words joined by hyphens")
+    meta: dict[str, str] = {}
+    parameters: list[Parameter] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.startswith("#+"):
+            continue
+        key, _, value = line[2:].partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "param":
+            parameters.append(_parameter(value, path, number, ontology_dir))
+        elif key in ("title", "description", "tags"):
+            meta[key] = (meta.get(key, "") + " " + value).strip()
+        else:
+            raise QueryFileError(f"{path}:{number}: unknown header field {key!r} (title, description, tags, param)")
+    for required in ("title", "description"):
+        if not meta.get(required):
+            raise QueryFileError(f"{path}: the header needs a '#+ {required}:' line")
+    text = path.read_text(encoding="utf-8")
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names):
+        raise QueryFileError(f"{path}: a parameter is declared twice")
+    for parameter in parameters:
+        if not re.search(rf"[?$]{parameter.name}\b", text):
+            raise QueryFileError(f"{path}: parameter {parameter.name!r} is not a variable of the query")
+    try:
+        form = _form(text, names)
+    except SyntaxError as error:
+        raise QueryFileError(f"{path}: not a valid SPARQL query: {error}") from None
+    except RuntimeError as error:  # pyoxigraph binds only variables a SELECT projects (SEP-0007)
+        raise QueryFileError(f"{path}: {error}; a SELECT must project every parameter") from None
+    tags = tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip())
+    return SavedQuery(name, meta["title"], meta["description"], tags, tuple(parameters), text, form, path)
+
+
+def _form(text: str, parameters: list[str]) -> str:
+    """The query form, found by running the query on an empty store with every parameter bound.
+
+    That also checks the syntax, and that the engine can bind each parameter.
+    """
+    probe = {pyoxigraph.Variable(name): pyoxigraph.NamedNode("urn:nolsi:probe") for name in parameters}
+    result = pyoxigraph.Store().query(text, substitutions=probe)
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return "ASK"
+    if isinstance(result, pyoxigraph.QuerySolutions):
+        return "SELECT"
+    return "DESCRIBE" if re.search(r"\bDESCRIBE\b", text, re.IGNORECASE) else "CONSTRUCT"
+
+
+def _parameter(spec: str, path: Path, number: int, ontology_dir: Path) -> Parameter:
+    where = f"{path}:{number}"
+    try:
+        words = shlex.split(spec)
+    except ValueError as error:
+        raise QueryFileError(f"{where}: {error}") from None
+    if not words or not VARIABLE.match(words[0]):
+        raise QueryFileError(f"{where}: a param line starts with the variable name")
+    options: dict[str, str] = {}
+    flags = set()
+    for word in words[1:]:
+        key, eq, value = word.partition("=")
+        if eq:
+            options[key] = value
+        else:
+            flags.add(key)
+    unknown = (set(options) - {"type", "default", "example", "values", "scheme", "kind", "lang", "description"}) | (flags - {"required"})
+    if unknown:
+        raise QueryFileError(f"{where}: unknown parameter option(s) {', '.join(sorted(unknown))}")
+    kind = options.get("type", "string")
+    if kind not in TYPES:
+        raise QueryFileError(f"{where}: type must be one of {', '.join(TYPES)}")
+    values: tuple[str, ...] = tuple(v for v in options.get("values", "").split("|") if v)
+    namespace = ""
+    if kind == "concept":
+        scheme = options.get("scheme")
+        if not scheme:
+            raise QueryFileError(f"{where}: a concept parameter names its scheme=")
+        namespace, values = _scheme(scheme, ontology_dir, where)
+    elif kind == "entity":
+        if not options.get("kind"):
+            raise QueryFileError(f"{where}: an entity parameter names its kind= (ri, service, law, ...)")
+        namespace = f"{ID}{options['kind']}/"
+    elif kind == "enum" and not values:
+        raise QueryFileError(f"{where}: an enum parameter lists its values=a|b|c")
+    parameter = Parameter(
+        name=words[0], type=kind, required="required" in flags, default=options.get("default"),
+        example=options.get("example"), description=options.get("description", ""), values=values,
+        namespace=namespace, language=options.get("lang"),
+    )
+    for label in ("default", "example"):
+        value = getattr(parameter, label)
+        if value is not None:
+            try:
+                parameter.bind(value)
+            except ParameterError as error:
+                raise QueryFileError(f"{where}: the {label} does not fit: {error}") from None
+    return parameter
+
+
+def _scheme(scheme: str, ontology_dir: Path, where: str) -> tuple[str, tuple[str, ...]]:
+    """The concepts of a SKOS scheme in `ontology/vocab/<scheme>.ttl`, by the local part of their IRI."""
+    path = Path(ontology_dir) / "vocab" / f"{scheme}.ttl"
+    if not path.is_file():
+        raise QueryFileError(f"{where}: no vocabulary {path}")
+    namespace = f"{VOCAB}{scheme}/"
+    store = pyoxigraph.Store()
+    store.load(path=path)
+    concepts = store.query(
+        "SELECT ?c ?scheme WHERE { ?c a <http://www.w3.org/2004/02/skos/core#Concept> ; "
+        "<http://www.w3.org/2004/02/skos/core#inScheme> ?scheme "
+        "OPTIONAL { ?c <https://w3id.org/nolsi/ontology#rank> ?rank } } ORDER BY ?rank ?c",
+        substitutions={pyoxigraph.Variable("scheme"): pyoxigraph.NamedNode(namespace)},
+    )
+    values = tuple(s["c"].value[len(namespace):] for s in concepts if s["c"].value.startswith(namespace))
+    if not values:
+        raise QueryFileError(f"{where}: the scheme {namespace} has no concepts in {path}")
+    return namespace, values
