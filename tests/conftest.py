@@ -60,7 +60,7 @@ def serving(*args: str, env: dict | None = None, ready_path: str = "/sparql?quer
             try:
                 requests.get(base + ready_path, timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if time.monotonic() > deadline:
                     raise AssertionError("server did not start within 120 s") from None
                 time.sleep(0.1)

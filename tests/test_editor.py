@@ -80,7 +80,7 @@ def foreign(urls: list[str]) -> list[str]:
 def test_a_query_typed_in_the_editor_runs_and_shows_its_results(base: str, page: Page, tmp_path: Path):
     page.goto(base + "/sparql")
     expect(page).to_have_title("nolsi SPARQL endpoint")
-    expect(page.locator("header a.home")).to_have_attribute("href", "/")
+    expect(page.locator("header.site a", has_text="nolsi").first).to_have_attribute("href", "/")
     editor_box = page.locator(".yasqe .CodeMirror")
     expect(editor_box).to_be_visible()
     assert "nolsi:ResearchInfrastructure" in page.evaluate("nolsiEditor.yasgui.getTab().getQuery()")
