@@ -77,3 +77,19 @@ def serving(*args: str, env: dict | None = None, ready_path: str = "/sparql?quer
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
+
+
+@pytest.fixture(scope="session")
+def curated_store(tmp_path_factory) -> Path:
+    """The curated graph, built and validated once per test session, as `nolsi build` does it."""
+    store = tmp_path_factory.mktemp("curated") / "store"
+    done = nolsi("build", "--store", store)
+    assert done.returncode == 0, done.stderr[-5000:]
+    return store
+
+
+@pytest.fixture(scope="session")
+def curated_server(curated_store: Path):
+    """A live server on the curated graph for the whole session."""
+    with serving("--store", curated_store) as base:
+        yield base
