@@ -71,11 +71,11 @@ def check(
     if settings.shapes:
         started = time.perf_counter()
         progress("validating with SHACL")
-        report = validate.validate(
-            union_graph(dataset),
-            validate.load_shapes(settings.shapes_dir),
-            validate.load_ontology(settings.ontology_dir),
-        )
+        ontology = validate.load_ontology(settings.ontology_dir)
+        data = union_graph(dataset)
+        if files:  # the vocabularies are data too: a file that uses a concept needs it defined
+            data += ontology
+        report = validate.validate(data, validate.load_shapes(settings.shapes_dir), ontology)
         summary.violations, summary.warnings = len(report.violations), len(report.warnings)
         summary.seconds["validate"] = time.perf_counter() - started
         progress(f"{summary.violations} violations, {summary.warnings} warnings")
