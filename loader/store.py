@@ -13,7 +13,6 @@ moment therefore leaves `current` pointing at the previous, complete store.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import tempfile

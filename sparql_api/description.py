@@ -36,7 +36,7 @@ def respond() -> Response:
         offered = ", ".join(f.media_type for f in formats.GRAPHS)
         return Response(f"The Service Description is offered as: {offered}\n", status=406, content_type="text/plain")
     release = engine.current(current_app.config["NOLSI"].store)
-    body = graph(request.base_url, release).serialize(format=chosen.rdflib)
+    body = formats.serialize(graph(request.base_url, release), chosen)
     response = Response(body, content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
     response.set_etag(f"sd-{release.version}-{chosen.name}")

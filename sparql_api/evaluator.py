@@ -38,6 +38,7 @@ class Job:
     graph_format: str | None
     row_limit: int
     substitutions: tuple[tuple[str, tuple], ...] = ()
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,18 @@ class QueryTimeout(Exception):
     pass
 
 
+READY = "ready"
+STARTUP_TIMEOUT = 60.0  # seconds an evaluator may take to start; not counted against the query
+
+
 
 
 def evaluate(store: pyoxigraph.Store, job: Job) -> Answer:
     """Run one job against an open store; called inside an evaluator process (or directly in tests)."""
-    options = {"substitutions": {pyoxigraph.Variable(name): _term(spec) for name, spec in job.substitutions}}
+    options = {
+        "substitutions": {pyoxigraph.Variable(name): _term(spec) for name, spec in job.substitutions},
+        "base_iri": job.base_iri,  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
+    }
     if job.default_graphs is not None or job.named_graphs is not None:
         options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
@@ -120,6 +128,7 @@ def _serve(connection: Connection, memory_limit: int) -> None:
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     stores: dict[str, pyoxigraph.Store] = {}
+    connection.send(READY)
     while True:
         try:
             job: Job = connection.recv()
@@ -153,8 +162,14 @@ class Evaluator:
         )
         theirs.close()
         self.connection = Connection(mine.detach())
+        self.ready = False
 
     def run(self, job: Job, timeout: float) -> Answer:
+        """Send one job; the time limit starts only once the evaluator has started up."""
+        if not self.ready:
+            if not self.connection.poll(STARTUP_TIMEOUT) or self.connection.recv() != READY:
+                raise EOFError("the evaluator did not start")
+            self.ready = True
         self.connection.send(job)
         if not self.connection.poll(timeout):
             self.kill()
@@ -174,10 +189,12 @@ class Evaluator:
 class Pool:
     """Evaluators for one web process: one per concurrent request, replaced when killed."""
 
-    def __init__(self, size: int, memory_limit: int = 0):
+    def __init__(self, size: int, memory_limit: int = 0, warm: int = 0):
         self._memory_limit = memory_limit
         self._idle: queue.LifoQueue[Evaluator] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
+        for _ in range(warm):  # started now, so the first requests find them ready
+            self._idle.put(Evaluator(memory_limit))
 
     def run(self, job: Job, timeout: float) -> Answer:
         with self._slots:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
 
@@ -18,7 +19,7 @@ class Format:
     media_type: str
     engine: QueryResultsFormat | RdfFormat | None
     aliases: tuple[str, ...] = ()
-    rdflib: str = ""  # rdflib's serializer name, for the small graphs the app builds itself
+    rdflib: str = ""  # rdflib's serializer name
 
     @property
     def content_type(self) -> str:
@@ -41,6 +42,9 @@ GRAPHS = (
 )
 BY_NAME = {f.name: f for f in SOLUTIONS + GRAPHS}
 NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
+# What a bare name means when the result is a graph: SPARQLWrapper sends `format=xml` for RDF/XML
+# and `format=n3` for Turtle (Turtle is valid N3).
+GRAPH_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "json": "jsonld", "application/x-json+ld": "jsonld", "n3": "turtle", "text/n3": "turtle"}
 
 
 class UnknownFormat(ValueError):
@@ -59,15 +63,45 @@ def negotiate(accept: MIMEAccept, formats: tuple[Format, ...]) -> Format | None:
     return offered[best] if best else None
 
 
-def requested(value: str, formats: tuple[Format, ...]) -> Format | None:
-    """A `format` parameter (a name or a media type) among `formats`, or None if it names another kind.
+def requested(values: tuple[str, ...], formats: tuple[Format, ...]) -> Format | None:
+    """The format that `format` parameters name among `formats`, or None if they name another kind.
 
-    Raises `UnknownFormat` for a value that names no format at all.
+    A value may be a name or a media type, or a comma-separated list of them (the first known one
+    counts). Several values must agree. Raises `UnknownFormat` for a value that names no format.
     """
-    key = NAME_ALIASES.get(value.lower(), value.lower())
-    named = BY_NAME.get(key) or next((f for f in SOLUTIONS + GRAPHS if key in (f.media_type, *f.aliases)), None)
-    if named is None:
+    found = {_lookup(value, formats) for value in values}
+    named = found - {None}
+    if len(named) > 1:
+        raise UnknownFormat(f"the format parameters disagree: {', '.join(sorted(f.name for f in named))}")
+    return named.pop() if named else None
+
+
+def _lookup(value: str, formats: tuple[Format, ...]) -> Format | None:
+    graphs = formats == GRAPHS
+    known = False
+    for candidate in value.split(","):
+        key = candidate.split(";")[0].strip().lower()
+        key = (GRAPH_ALIASES.get(key) if graphs else None) or NAME_ALIASES.get(key, key)
+        for kind in (formats, SOLUTIONS + GRAPHS):
+            match = next((f for f in kind if key in (f.name, f.media_type, *f.aliases)), None)
+            if match is not None and kind is formats:
+                return match
+            known = known or match is not None or key in GRAPH_ALIASES
+    if not known:
         raise UnknownFormat(f"unknown format {value!r}; use one of: {', '.join(BY_NAME)}")
-    if named in formats:
-        return named
-    return next((f for f in formats if key in (f.media_type, *f.aliases)), None)
+    return None
+
+
+def serialize(graph, chosen: Format) -> bytes:
+    """An rdflib graph the app built (a description, not query results) in any graph format.
+
+    Oxigraph writes it, from N-Triples, so the quad formats put the triples in the default graph
+    and every format is written the same way as query results.
+    """
+    lines = graph.serialize(format="nt", encoding="utf-8")
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
+    triples = pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES)
+    if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+        triples = (pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
+    with_prefixes = chosen.engine in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
+    return pyoxigraph.serialize(triples, format=chosen.engine, prefixes=prefixes if with_prefixes else None)

@@ -44,10 +44,10 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
 def is_update(text: str) -> bool:
     """Whether text the query parser refused is a SPARQL Update; only used to word the error."""
     try:
-        parseUpdate(text)
+        parsed = parseUpdate(text)
     except Exception:
         return False
-    return True
+    return bool(parsed.request)  # an empty text parses as an update with no operation
 
 
 def _unescape(query: str) -> str:

@@ -1,18 +1,25 @@
 """The SPARQL 1.1 Protocol query operation: turn an HTTP request into a query request or a 4xx.
 
 Section numbers refer to https://www.w3.org/TR/sparql11-protocol/.
+
+Parameters are decoded strictly: a percent-escape that is not UTF-8 is an error, never a
+replacement character, so the engine runs exactly the query the client sent. Bodies are read up
+to the size limit plus one byte, so an oversized body is refused even without Content-Length.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
-from flask import Request
+from flask import Request, current_app
 from werkzeug.datastructures import MultiDict
 
-QUERY_PARAMETERS = {"query", "default-graph-uri", "named-graph-uri", "format"}
-DIRECT_URL_PARAMETERS = {"default-graph-uri", "named-graph-uri", "format"}
+GRAPH_PARAMETERS = {"default-graph-uri", "named-graph-uri"}
+FORMAT_PARAMETERS = {"format", "output", "results"}  # output and results: Fuseki's and SPARQLWrapper's names
+QUERY_PARAMETERS = {"query"} | GRAPH_PARAMETERS | FORMAT_PARAMETERS
 UPDATE_PARAMETERS = {"update", "using-graph-uri", "using-named-graph-uri"}
+READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
 
 
 class ProtocolError(Exception):
@@ -26,41 +33,75 @@ class QueryRequest:
     query: str
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
-    format: str | None
+    formats: tuple[str, ...]
 
 
 def parse(request: Request) -> QueryRequest:
-    if request.method in ("GET", "HEAD"):
-        return _from_parameters(request.args, allowed=QUERY_PARAMETERS)
+    if request.method in ("GET", "HEAD"):  # 2.1.1 query via GET
+        return _from_parameters(url_parameters(request))
     media_type = request.mimetype
     if media_type == "application/x-www-form-urlencoded":  # 2.1.2 query via POST with URL-encoded parameters
-        if request.args:
-            _refuse_unknown(request.args, {"format"})
-        return _from_parameters(_merged(request.args, request.form), allowed=QUERY_PARAMETERS)
+        return _from_parameters(_merged(url_parameters(request), form_parameters(request)))
     if media_type == "application/sparql-query":  # 2.1.3 query via POST directly
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8"):
-            raise ProtocolError(415, f"A SPARQL query body must be UTF-8, not {charset}.")
-        _refuse_unknown(request.args, DIRECT_URL_PARAMETERS)
+        _utf8_charset(request)
+        parameters = url_parameters(request)
+        _refuse_unknown(parameters, GRAPH_PARAMETERS | FORMAT_PARAMETERS)
         try:
-            text = request.get_data(cache=False).decode("utf-8")
+            text = body(request).decode("utf-8")
         except UnicodeDecodeError as error:
             raise ProtocolError(400, f"The query body is not valid UTF-8 (byte {error.start}).") from None
-        return _request(text, request.args)
+        return _request(text, parameters)
     if media_type == "application/sparql-update":
-        raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
-    shown = media_type or "none"
+        raise ProtocolError(403, READ_ONLY)
     raise ProtocolError(
         415,
-        f"Unsupported Content-Type {shown}: send a query as application/x-www-form-urlencoded "
+        f"Unsupported Content-Type {media_type or 'none'}: send a query as application/x-www-form-urlencoded "
         "or application/sparql-query.",
     )
 
 
-def _from_parameters(parameters: MultiDict, allowed: set[str]) -> QueryRequest:
+def url_parameters(request: Request) -> MultiDict:
+    return _decode(request.query_string, "query string")
+
+
+def form_parameters(request: Request) -> MultiDict:
+    """The parameters of an application/x-www-form-urlencoded body."""
+    _utf8_charset(request)
+    return _decode(body(request), "form body")
+
+
+def parameters(request: Request) -> MultiDict:
+    """URL parameters, plus the form body of a form POST: for routes other than /sparql."""
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        return _merged(url_parameters(request), form_parameters(request))
+    return url_parameters(request)
+
+
+def body(request: Request) -> bytes:
+    limit = current_app.config["NOLSI"].max_request_bytes
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ProtocolError(413, f"The request body is larger than the limit of {limit} bytes.")
+    return data
+
+
+def _decode(raw: bytes, where: str) -> MultiDict:
+    try:
+        return MultiDict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"The {where} is not valid UTF-8 after percent-decoding.") from None
+
+
+def _utf8_charset(request: Request) -> None:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"SPARQL requests must be UTF-8, not {charset}.")
+
+
+def _from_parameters(parameters: MultiDict) -> QueryRequest:
     if UPDATE_PARAMETERS & set(parameters):
-        raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
-    _refuse_unknown(parameters, allowed)
+        raise ProtocolError(403, READ_ONLY)
+    _refuse_unknown(parameters, QUERY_PARAMETERS)
     queries = parameters.getlist("query")
     if not queries:
         raise ProtocolError(400, "Missing the query parameter.")
@@ -70,9 +111,8 @@ def _from_parameters(parameters: MultiDict, allowed: set[str]) -> QueryRequest:
 
 
 def _request(text: str, parameters: MultiDict) -> QueryRequest:
-    formats = parameters.getlist("format")
-    if len(formats) > 1:
-        raise ProtocolError(400, "At most one format parameter is allowed.")
+    if not text.strip():
+        raise ProtocolError(400, "The query is empty.")
     default = tuple(parameters.getlist("default-graph-uri"))
     named = tuple(parameters.getlist("named-graph-uri"))
     explicit = bool(default or named)
@@ -80,7 +120,7 @@ def _request(text: str, parameters: MultiDict) -> QueryRequest:
         query=text,
         default_graphs=default if explicit else None,
         named_graphs=named if explicit else None,
-        format=formats[0] if formats else None,
+        formats=tuple(value for name in sorted(FORMAT_PARAMETERS) for value in parameters.getlist(name)),
     )
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from sparql_api import catalogue, formats, sparql
+from sparql_api import catalogue, formats, protocol, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
@@ -36,7 +36,10 @@ def run(name: str):
     query = queries().get(name)
     if query is None:
         return _error(404, f"no saved query named {name!r}; see /queries")
-    given = request.form if request.method == "POST" else request.args
+    try:
+        given = protocol.parameters(request)
+    except protocol.ProtocolError as error:
+        return _error(error.status, error.message)
     for key in given:
         if len(given.getlist(key)) > 1:
             return _error(400, f"parameter {key!r} is given more than once", parameter=key)
@@ -56,7 +59,7 @@ def run(name: str):
         solutions = chosen if chosen in formats.SOLUTIONS else None
         graphs = chosen if chosen in formats.GRAPHS else None
     else:
-        solutions, graphs = sparql.choose_formats(None)
+        solutions, graphs = sparql.choose_formats(())
     return sparql.run(query.text, None, None, solutions, graphs, bound)
 
 
@@ -163,6 +166,6 @@ def examples():
     chosen = formats.negotiate(request.accept_mimetypes, formats.GRAPHS)
     if chosen is None:
         return _error(406, "offered: " + ", ".join(f.media_type for f in formats.GRAPHS))
-    response = Response(graph.serialize(format=chosen.rdflib), content_type=chosen.content_type)
+    response = Response(formats.serialize(graph, chosen), content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
     return response

@@ -23,16 +23,16 @@ def endpoint() -> Response:
     except protocol.ProtocolError as error:
         return plain(error.status, error.message)
     try:
-        solutions, graphs = choose_formats(query.format)
+        solutions, graphs = choose_formats(query.formats)
     except formats.UnknownFormat as error:
         return plain(400, str(error))
     return run(query.query, query.default_graphs, query.named_graphs, solutions, graphs)
 
 
-def choose_formats(name: str | None) -> tuple[formats.Format | None, formats.Format | None]:
-    """The format for solutions and for graphs: the `format` parameter if given, else Accept."""
-    if name:
-        return formats.requested(name, formats.SOLUTIONS), formats.requested(name, formats.GRAPHS)
+def choose_formats(named: tuple[str, ...]) -> tuple[formats.Format | None, formats.Format | None]:
+    """The format for solutions and for graphs: the `format` parameters if given, else Accept."""
+    if named:
+        return formats.requested(named, formats.SOLUTIONS), formats.requested(named, formats.GRAPHS)
     accept = request.accept_mimetypes
     return formats.negotiate(accept, formats.SOLUTIONS), formats.negotiate(accept, formats.GRAPHS)
 
@@ -53,19 +53,19 @@ def run(
         return plain(error.status, error.message)
     release = engine.current(settings.store)
     key = (
-        release.version, query, default_graphs, named_graphs,
-        solutions and solutions.name, graphs and graphs.name, substitutions, settings.row_limit,
+        release.version, query, default_graphs, named_graphs, solutions and solutions.name,
+        graphs and graphs.name, substitutions, settings.row_limit, request.base_url,
     )
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     cache = current_app.extensions["nolsi.cache"]
     answer = cache.get(key)
     if answer is None:
-        if etag in request.if_none_match:
+        if request.method in ("GET", "HEAD") and etag in request.if_none_match:
             return _not_modified(etag, release)
         job = Job(
             store=release.path, query=query, default_graphs=default_graphs, named_graphs=named_graphs,
             solutions_format=solutions and solutions.name, graph_format=graphs and graphs.name,
-            row_limit=settings.row_limit, substitutions=substitutions,
+            row_limit=settings.row_limit, substitutions=substitutions, base_iri=request.base_url,
         )
         try:
             answer = current_app.extensions["nolsi.pool"].run(job, settings.query_timeout)
@@ -80,7 +80,9 @@ def run(
 
 def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
     if answer.status != 200:
-        return Response(answer.body, status=answer.status, content_type=answer.media_type)
+        response = Response(answer.body, status=answer.status, content_type=answer.media_type)
+        response.headers["Vary"] = "Accept"
+        return response
     response = Response(answer.body, content_type=answer.media_type)
     response.headers["Vary"] = "Accept"
     response.headers["Cache-Control"] = "public, no-cache"
@@ -89,7 +91,7 @@ def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
     response.headers["Result-Row-Limit"] = str(current_app.config["NOLSI"].row_limit)
     response.set_etag(etag)
     response.last_modified = release.built
-    return response.make_conditional(request)
+    return response.make_conditional(request) if request.method in ("GET", "HEAD") else response
 
 
 def _not_modified(etag: str, release: engine.Release) -> Response:

@@ -36,19 +36,31 @@ def test_negotiation_follows_q_values_and_wildcards(header, solutions, graphs):
 @pytest.mark.parametrize(
     "value, solutions, graphs",
     [
-        ("json", "json", None),
+        ("json", "json", "jsonld"),
         ("csv", "csv", None),
         ("ttl", None, "turtle"),
         ("text/turtle", None, "turtle"),
         ("application/json", "json", "jsonld"),
         ("nt", None, "ntriples"),
+        # what SPARQLWrapper sends
+        ("xml", "xml", "rdfxml"),
+        ("rdf+xml", None, "rdfxml"),
+        ("n3", None, "turtle"),
+        ("application/ld+json,application/x-json+ld", None, "jsonld"),
+        ("text/tab-separated-values", "tsv", None),
     ],
 )
 def test_format_parameter_accepts_names_and_media_types(value, solutions, graphs):
-    found = formats.requested(value, formats.SOLUTIONS), formats.requested(value, formats.GRAPHS)
+    found = formats.requested((value,), formats.SOLUTIONS), formats.requested((value,), formats.GRAPHS)
     assert tuple(f.name if f else None for f in found) == (solutions, graphs)
 
 
 def test_unknown_format_names_the_choices():
     with pytest.raises(formats.UnknownFormat, match="use one of: json, xml, csv, tsv, turtle"):
-        formats.requested("excel", formats.SOLUTIONS)
+        formats.requested(("excel",), formats.SOLUTIONS)
+
+
+def test_repeated_format_values_must_agree():
+    assert formats.requested(("json", "json", "application/sparql-results+json"), formats.SOLUTIONS).name == "json"
+    with pytest.raises(formats.UnknownFormat, match="disagree: csv, json"):
+        formats.requested(("json", "csv"), formats.SOLUTIONS)
