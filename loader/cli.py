@@ -97,7 +97,7 @@ def validate_command(files: tuple[Path, ...], **options) -> None:
 
 
 @main.command()
-@settings_options("host", "port", "store", "workers", "threads", "query_timeout", "row_limit")
+@settings_options("host", "port", "store", "workers", "threads", "query_timeout", "row_limit", "rate_limit", "max_request_bytes")
 def serve(**options) -> None:
     """Serve the store under gunicorn, building it first if there is none."""
     settings = _settings(**options)

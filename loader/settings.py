@@ -34,6 +34,7 @@ class Settings:
     cache_bytes: int = _help("Memory per worker for cached answers of the immutable release.", default=64_000_000)
     query_timeout: float = _help("Seconds a query may run before it is stopped.", default=30.0)
     row_limit: int = _help("Most result rows a query may return.", default=100_000)
+    rate_limit: str = _help("Requests per client and worker, e.g. 600/minute; empty for none.", default="")
     max_request_bytes: int = _help("Largest request body accepted.", default=1_000_000)
     public_base: str = _help("Public base IRI the entity IRIs live under.", default="https://w3id.org/nolsi/")
     service_allowlist: tuple[str, ...] = _help("SPARQL endpoints SERVICE may call (comma-separated).", default=())
