@@ -9,6 +9,10 @@
 A parameter value is checked against its type and then bound to the query variable of the same
 name through the engine (pyoxigraph `substitutions`), never written into the query text: no
 value, however hostile, can change what the query is.
+
+Two rules of the engine's binding (pyoxigraph `substitutions`, SEP-0007) that query authors meet:
+a SELECT must project every parameter, and a bound parameter is a constant, so `BOUND(?param)` is
+false for it; write optional filters as `COALESCE(test, true)` instead.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ bp = Blueprint("saved", __name__)
 SCHEMA = Namespace("https://schema.org/")
 SUFFIXES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "ttl": "turtle", "nt": "ntriples",
             "jsonld": "jsonld", "rdf": "rdfxml", "nq": "nquads", "trig": "trig"}
+# SHACL 1.0 has no DESCRIBE executable; SIB's sparql-examples use sh:describe for them.
+SH_DESCRIBE = URIRef(str(SH) + "describe")
 JSON_TYPES = (formats.Format("json", "application/json", None),)
 
 
@@ -151,7 +153,7 @@ def examples():
         graph.bind(prefix, namespace)
     endpoint = URIRef(base + "sparql")
     executable = {"SELECT": (SH.SPARQLSelectExecutable, SH.select), "ASK": (SH.SPARQLAskExecutable, SH.ask),
-                  "CONSTRUCT": (SH.SPARQLConstructExecutable, SH.construct), "DESCRIBE": (SH.SPARQLExecutable, SH.describe)}
+                  "CONSTRUCT": (SH.SPARQLConstructExecutable, SH.construct), "DESCRIBE": (SH.SPARQLExecutable, SH_DESCRIBE)}
     for query in queries().values():
         node = URIRef(f"{base}queries/{query.name}")
         kind, predicate = executable[query.form]
