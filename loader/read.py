@@ -56,11 +56,15 @@ class Source:
 
 
 def project_sources(data_dir: Path, ontology_dir: Path) -> list[Source]:
-    """The curated files: data files by stem, the ontology in one graph, each vocabulary in its own."""
+    """The curated files: the ontology and vocabularies, then the data files by stem."""
+    return ontology_sources(ontology_dir) + [Source(p, GRAPH[p.stem]) for p in sorted(data_dir.glob("*.ttl"))]
+
+
+def ontology_sources(ontology_dir: Path) -> list[Source]:
+    """The ontology in one graph, each vocabulary in its own, the import extracts in one."""
     sources = [Source(p, GRAPH["ontology"]) for p in sorted(ontology_dir.glob("*.ttl"))]
     sources += [Source(p, GRAPH[f"vocab-{p.stem}"]) for p in sorted((ontology_dir / "vocab").glob("*.ttl"))]
     sources += [Source(p, GRAPH["imports"]) for p in sorted((ontology_dir / "imports").glob("*.ttl"))]
-    sources += [Source(p, GRAPH[p.stem]) for p in sorted(data_dir.glob("*.ttl"))]
     return sources
 
 
