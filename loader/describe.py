@@ -23,6 +23,8 @@ from loader.settings import Settings
 SCHEMA = Namespace("https://schema.org/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+DCAT3_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3; rdflib's DCAT namespace is DCAT 2
+PERSISTENCE_POLICY = URIRef("http://www.w3.org/2000/10/swap/pim/doc#persistencePolicy")
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "https://www.iana.org/assignments/media-types/"
 MEDIA_TYPES = {
@@ -141,7 +143,7 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
     for predicate, value in ((VOID.triples, stats.triples), (VOID.entities, stats.entities), (VOID.distinctSubjects, stats.subjects),
                              (VOID.distinctObjects, stats.objects), (VOID.classes, len(stats.classes)), (VOID.properties, len(stats.properties))):
         graph.add((dataset, predicate, Literal(value)))
-    graph.add((dataset, NOLSI.datasetVersion, Literal(version)))
+    graph.add((dataset, DCAT3_VERSION, Literal(version)))
     for cls, count in stats.classes.items():
         part = URIRef(f"{base}void/class/{_slug(cls)}")
         graph.add((dataset, VOID.classPartition, part))
@@ -185,7 +187,8 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
         "infrastructures and their nodes, host and funding organisations, agreements, grants and projects, "
         "laws and policies on research data, services and tools, data-classification levels and support "
         "services. Every fact is kept in a named graph per source document.", lang="en")
-    publisher = URIRef(f"{settings.public_base}id/project/nolsi")
+    publisher = URIRef(f"{settings.public_base}about#project")
+    policy = URIRef(f"{settings.public_base}about#persistence")
     graph.add((catalog, RDF.type, DCAT.Catalog))
     graph.add((catalog, DCTERMS.title, Literal("nolsi catalogue", lang="en")))
     graph.add((catalog, DCTERMS.description, Literal("The datasets and services of nolsi.", lang="en")))
@@ -193,6 +196,7 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((catalog, DCTERMS.license, LICENCE))
     graph.add((catalog, DCAT.dataset, dataset))
     graph.add((catalog, DCAT.service, service))
+    graph.add((catalog, PERSISTENCE_POLICY, policy))
     graph.add((publisher, RDF.type, FOAF.Agent))
     graph.add((publisher, FOAF.name, Literal("The nolsi project", lang="en")))
 
@@ -201,7 +205,9 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((dataset, DCTERMS.description, description))
     graph.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
     graph.add((dataset, DCTERMS.publisher, publisher))
+    graph.add((dataset, DCTERMS.creator, publisher))
     graph.add((dataset, DCTERMS.license, LICENCE))
+    graph.add((dataset, PERSISTENCE_POLICY, policy))
     graph.add((dataset, DCTERMS.accessRights, URIRef("http://publications.europa.eu/resource/authority/access-right/PUBLIC")))
     graph.add((dataset, DCTERMS.modified, Literal(published.isoformat(), datatype=XSD.dateTime)))
     graph.add((dataset, DCTERMS.spatial, URIRef("http://publications.europa.eu/resource/authority/country/NOR")))
@@ -212,7 +218,7 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((dataset, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/HEAL")))
     for keyword in ("research infrastructure", "life science", "research data management", "Norway", "ELIXIR"):
         graph.add((dataset, DCAT.keyword, Literal(keyword, lang="en")))
-    graph.add((dataset, DCAT.version, Literal(version)))
+    graph.add((dataset, DCAT3_VERSION, Literal(version)))
     graph.add((dataset, DCAT.landingPage, URIRef(settings.public_base)))
     for document in stats.documents:
         graph.add((dataset, PROV.wasDerivedFrom, URIRef(document)))

@@ -100,6 +100,7 @@ def publish(
         if folder.is_dir():
             shutil.copytree(folder, temp / folder.name, ignore=shutil.ignore_patterns("*~", ".*"))
     _checksums(temp)
+    temp.chmod(0o755)  # mkdtemp makes it private; a release is public
     temp.rename(final)
     return final
 

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from loader.settings import Settings
-from sparql_api import cache, catalogue, engine, errors, evaluator, logs
+from sparql_api import cache, catalogue, engine, errors, evaluator, logs, security
 
 EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
 
@@ -20,10 +20,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config["NOLSI"] = settings
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes
+    # One byte over the limit, so that `protocol.body` can tell a body at the limit from one beyond it.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1
 
-    pool = evaluator.Pool(size=settings.threads)
+    pool = evaluator.Pool(size=settings.threads, warm=1)
     atexit.register(pool.close)
     app.extensions["nolsi.pool"] = pool
     app.extensions["nolsi.cache"] = cache.AnswerCache(settings.cache_bytes)
@@ -32,11 +32,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], expose_headers=EXPOSED_HEADERS, max_age=86400)
     logs.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
-    from sparql_api import editor, ops, saved, sparql
+    from sparql_api import editor, landing, ontology, ops, pages, releases, saved, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(saved.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(landing.bp)
+    app.register_blueprint(releases.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(ontology.bp)
     return app

@@ -13,6 +13,7 @@ from flask import Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, VOID, XSD
 
+from loader.describe import DCAT3_VERSION
 from loader.namespaces import NOLSI
 from sparql_api import engine, formats
 from sparql_api.evaluator import Job
@@ -70,7 +71,7 @@ def graph(endpoint: str, release: engine.Release) -> Graph:
         sd.add((service, SD.resultFormat, FORMATS_NS[name]))
     sd.add((service, NOLSI.queryTimeout, Literal(settings.query_timeout, datatype=XSD.decimal)))
     sd.add((service, NOLSI.resultRowLimit, Literal(settings.row_limit)))
-    sd.add((service, NOLSI.datasetVersion, Literal(release.version)))
+    sd.add((service, DCAT3_VERSION, Literal(release.version)))
 
     dataset, default = BNode("dataset"), BNode("default")
     sd.add((service, SD.defaultDataset, dataset))

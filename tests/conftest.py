@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import requests
+from rdflib import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -39,16 +45,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(*args: str, env: dict | None = None, ready_path: str = "/sparql?query=ASK%7B%7D"):
-    """Start `nolsi serve` on a free port, wait until it answers, yield its base URL, stop it."""
-    port = free_port()
+def serving(*args: str, env: dict | None = None, ready_path: str = "/-/health", port: int | None = None):
+    """Start `nolsi serve` on `port` (by default a free one), wait until it answers, yield its base URL, stop it."""
+    port = port or free_port()
+    log = tempfile.NamedTemporaryFile(prefix="nolsi-serve-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [*NOLSI, "serve", "--port", str(port), *map(str, args)],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
+        stdout=log,  # a file, not a pipe: a pipe nobody reads fills up and blocks the server
         stderr=subprocess.STDOUT,
-        text=True,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -56,14 +62,15 @@ def serving(*args: str, env: dict | None = None, ready_path: str = "/sparql?quer
         deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{process.stdout.read()}")
+                raise AssertionError(f"server exited early:\n{Path(log.name).read_text()[-5000:]}")
             try:
-                requests.get(base + ready_path, timeout=2)
-                break
+                if requests.get(base + ready_path, timeout=10).status_code < 500:
+                    break
             except (requests.ConnectionError, requests.Timeout):
-                if time.monotonic() > deadline:
-                    raise AssertionError("server did not start within 120 s") from None
-                time.sleep(0.1)
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not start within 120 s")
+            time.sleep(0.1)
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -72,6 +79,8 @@ def serving(*args: str, env: dict | None = None, ready_path: str = "/sparql?quer
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        log.close()
+        os.unlink(log.name)
 
 
 @pytest.fixture
@@ -79,17 +88,95 @@ def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
 
 
+@dataclass(frozen=True)
+class Site:
+    """A server of the real curated graph, built with its public base set to the server itself."""
+
+    base: str
+    store: Path
+    version: str
+
+    @property
+    def release(self) -> Path:
+        return self.store / "releases" / self.version
+
+    def dump(self, suffix: str) -> bytes:
+        """A dump of the release, decompressed: `nq`, `trig`, `ttl`, `nt`, `jsonld` or `rdf`."""
+        return gzip.decompress((self.release / f"nolsi-{self.version}.{suffix}.gz").read_bytes())
+
+
 @pytest.fixture(scope="session")
-def curated_store(tmp_path_factory) -> Path:
-    """The curated graph, built and validated once per test session, as `nolsi build` does it."""
+def curated(tmp_path_factory) -> Site:
+    """One build of `data/` and one server for every test module that needs the real graph."""
+    port = free_port()
+    env = {"NOLSI_PUBLIC_BASE": f"http://127.0.0.1:{port}/"}
     store = tmp_path_factory.mktemp("curated") / "store"
-    done = nolsi("build", "--store", store)
+    done = nolsi("build", "--store", store, env=env)
     assert done.returncode == 0, done.stderr[-5000:]
-    return store
+    version = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("built "))
+    with serving("--store", store, env=env, port=port) as base:
+        yield Site(base, store, version)
 
 
 @pytest.fixture(scope="session")
-def curated_server(curated_store: Path):
-    """A live server on the curated graph for the whole session."""
-    with serving("--store", curated_store) as base:
-        yield base
+def curated_store(curated: Site) -> Path:
+    return curated.store
+
+
+@pytest.fixture(scope="session")
+def curated_server(curated: Site) -> str:
+    return curated.base
+
+
+class Page(HTMLParser):
+    """What the tests read from an HTML page: element ids, links, `<link>` tags and JSON-LD blocks."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.link_tags: list[dict[str, str]] = []
+        self.jsonld: list[str] = []
+        self._in_jsonld = False
+
+    @classmethod
+    def of(cls, text: str) -> "Page":
+        page = cls()
+        page.feed(text)
+        return page
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {k: v or "" for k, v in attrs}
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        if tag == "a" and "href" in attributes:
+            self.hrefs.append(attributes["href"])
+        if tag == "link":
+            self.link_tags.append(attributes)
+        if tag == "script" and attributes.get("type") == "application/ld+json":
+            self._in_jsonld = True
+            self.jsonld.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_jsonld = False
+
+    def handle_data(self, data):
+        if self._in_jsonld:
+            self.jsonld[-1] += data
+
+
+SYNTAXES = {
+    "text/turtle": pyoxigraph.RdfFormat.TURTLE, "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
+    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML, "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "application/n-quads": pyoxigraph.RdfFormat.N_QUADS, "application/trig": pyoxigraph.RdfFormat.TRIG,
+}
+
+
+def as_graph(response: requests.Response) -> Graph:
+    """An RDF response as an rdflib graph, parsed by Oxigraph in the syntax its Content-Type names
+    (rdflib's own JSON-LD parser warns on every use)."""
+    syntax = SYNTAXES[response.headers["Content-Type"].split(";")[0]]
+    triples = [q.triple if isinstance(q, pyoxigraph.Quad) else q
+               for q in pyoxigraph.parse(response.content, format=syntax, base_iri=response.url)]
+    return Graph().parse(data=pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES), format="nt")

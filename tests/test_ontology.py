@@ -56,7 +56,7 @@ def test_the_header_carries_title_description_licence_creator_versions_and_vann(
 
 def test_the_ontology_defines_exactly_the_local_terms_of_the_contract(nolsi):
     defined = {s for s in nolsi.subjects() if isinstance(s, URIRef) and str(s).startswith(str(NOLSI))}
-    assert len(contract_terms()) == 12
+    assert len(contract_terms()) == 14
     assert defined == contract_terms()
 
 

@@ -1,0 +1,260 @@
+"""What the Linked Data pages share: negotiation with HTML, conditional responses, signposting,
+queries against the served release, and how an IRI is shown and linked. (Security headers are
+the app's, in `security`.)
+
+The pages (`landing`, `releases`, `pages`, `ontology`) describe one immutable release, so every
+representation is identified by the software and release versions plus what was asked for: the
+ETag is known before any work is done, and a revalidating client gets its 304 without a query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version as package_version
+from pathlib import Path
+
+import pyoxigraph
+from flask import Response, abort, current_app, render_template, request
+from pyoxigraph import DefaultGraph, QueryResultsFormat, Quad, RdfFormat
+from rdflib import Graph
+
+from loader import publish
+from loader.namespaces import BASE
+from sparql_api import engine, formats
+from sparql_api.description import wants_html
+from sparql_api.evaluator import Job, QueryTimeout
+from sparql_api.sparql import plain
+
+HTML = formats.Format("html", "text/html", None)
+JSON = formats.Format("json", "application/json", None)
+LICENCE = "https://creativecommons.org/licenses/by/4.0/"
+SCHEMA = "https://schema.org/"
+PREFIXES = {**publish.PREFIXES, "nolsish": f"{BASE}shapes#", "void": "http://rdfs.org/ns/void#",
+            "sh": "http://www.w3.org/ns/shacl#", "vann": "http://purl.org/vocab/vann/", "spdx": "http://spdx.org/rdf/terms#"}
+# Suffixes a document URL may end with to name its representation (`/doc/ri/x.ttl`).
+SUFFIXES = {"ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml", "nt": "ntriples", "nq": "nquads", "trig": "trig"}
+TRIPLE_FORMATS = tuple(f for f in formats.GRAPHS if f.name in ("turtle", "jsonld", "rdfxml", "ntriples"))
+LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
+          "http://xmlns.com/foaf/0.1/name", "https://schema.org/name", "http://purl.org/dc/terms/title")
+
+
+# --- representations --------------------------------------------------------------------------
+
+
+def choose(offered: tuple[formats.Format, ...] = formats.GRAPHS, suffix: str | None = None,
+           html: bool = True) -> formats.Format | None:
+    """The representation to send: `HTML`, one of `offered`, or None when none fits (406).
+
+    A suffix or a `format` parameter decides first. Without them, HTML goes to a client that
+    names text/html at least as high as the alternatives (a browser) and to one that sends no
+    Accept header at all (FAIR-Checker, a bare `GET`); `*/*` alone gets the first of `offered`.
+    """
+    name = suffix or request.args.get("format")
+    if name:
+        if name == "html":
+            return HTML if html else None
+        try:
+            return formats.requested((name,), offered)
+        except formats.UnknownFormat:
+            return None
+    accept = request.accept_mimetypes
+    if html and (not accept or wants_html(accept, offered)):
+        return HTML
+    return formats.negotiate(accept, offered)
+
+
+def not_acceptable(offered: tuple[formats.Format, ...], html: bool = True) -> Response:
+    types = (["text/html"] if html else []) + [f.media_type for f in offered]
+    response = plain(406, "None of the media types in Accept is offered here; offered: " + ", ".join(types))
+    response.vary.add("Accept")
+    return response
+
+
+@lru_cache(maxsize=1)
+def software() -> str:
+    try:
+        return package_version("nolsi")
+    except PackageNotFoundError:
+        return "0"
+
+
+def release() -> engine.Release:
+    return engine.current(current_app.config["NOLSI"].store)
+
+
+def etag(*parts: str) -> str:
+    """The ETag of a representation: software and release version plus what identifies it."""
+    key = repr((software(), release().version, *parts))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def not_modified(tag: str, links: str = "") -> Response | None:
+    """A 304 when the client already holds representation `tag`; None when it must be made."""
+    if not request.if_none_match.contains_weak(tag):
+        return None
+    response = Response(status=304)
+    response.set_etag(tag)
+    response.last_modified = release().built
+    response.vary.add("Accept")
+    if links:
+        response.headers["Link"] = links
+    return response
+
+
+def finish(response: Response, tag: str, links: str = "", cache: str = "public, no-cache") -> Response:
+    """Validators, `Vary`, caching and signposting; 304 or 412 when the request's conditions say so."""
+    response.set_etag(tag)
+    response.last_modified = release().built
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = cache
+    if links:
+        response.headers["Link"] = links
+    return response.make_conditional(request)
+
+
+def rdf_response(body: bytes, chosen: formats.Format) -> Response:
+    return Response(body, content_type=chosen.content_type)
+
+
+def signposting(links: list[tuple[str, str, str | None]]) -> str:
+    """A `Link` header (RFC 8288) from (target, rel, media type) triples: FAIR Signposting."""
+    return ", ".join(f'<{target}>; rel="{rel}"' + (f'; type="{kind}"' if kind else "") for target, rel, kind in links)
+
+
+def render(template: str, **context) -> Response:
+    """An HTML page; the templates get the IRI helpers below."""
+    body = render_template(template, href=href, curie=curie, api_docs=api_docs(), **context)
+    return Response(body, content_type="text/html; charset=utf-8")
+
+
+def api_docs() -> str:
+    """Where the API is documented: `/api/docs` once it exists, the OpenAPI document until then."""
+    adapter = current_app.url_map.bind("")
+    try:
+        adapter.match("/api/docs", method="GET")
+        return "/api/docs"
+    except Exception:
+        return "/api/openapi.json"
+
+
+# --- the served release -----------------------------------------------------------------------
+
+
+def release_folder(version: str | None = None) -> Path | None:
+    """The published folder of a release (by default the one served), or None if there is none."""
+    root = Path(current_app.config["NOLSI"].store) / publish.RELEASES
+    folder = root / (version or release().version)
+    return folder if folder.is_dir() else None
+
+
+def metadata_file(name: str) -> Path:
+    """A file of the served release, such as `void.ttl`; 404 when the release lacks it."""
+    folder = release_folder()
+    path = folder / name if folder else None
+    if path is None or not path.is_file():
+        abort(404, f"The current release has no {name}.")
+    return path
+
+
+@lru_cache(maxsize=64)
+def parsed(path: str, mtime: float) -> Graph:
+    """A release file parsed by rdflib; files never change, so the parse is kept."""
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    return graph
+
+
+def graph_of(path: Path) -> Graph:
+    return parsed(str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=64)
+def _converted(path: str, mtime: float, name: str) -> bytes:
+    return formats.serialize(parsed(path, mtime), formats.BY_NAME[name])
+
+
+def convert(path: Path, chosen: formats.Format) -> bytes:
+    """A Turtle file of the release in the chosen syntax: the file itself for Turtle."""
+    if chosen.name == "turtle":
+        return path.read_bytes()
+    return _converted(str(path), path.stat().st_mtime, chosen.name)
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def select(query: str, **terms: str) -> list[dict[str, object]]:
+    """Solutions of a SELECT, with each variable named in `terms` bound to that IRI by the engine."""
+    answer = _evaluate(query, terms, "json", None)
+    results = pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON)
+    names = [v.value for v in results.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in results]
+
+
+def construct(query: str, **terms: str) -> list[pyoxigraph.Triple]:
+    """The distinct triples of a CONSTRUCT, sorted, with `terms` bound by the engine."""
+    answer = _evaluate(query, terms, None, "ntriples")
+    return sorted(set(pyoxigraph.parse(answer.body, format=RdfFormat.N_TRIPLES)), key=str)
+
+
+def _evaluate(query: str, terms: dict[str, str], solutions: str | None, graphs: str | None):
+    """Run a query in an evaluator, under the endpoint's time limit, through the answer cache."""
+    settings = current_app.config["NOLSI"]
+    served = release()
+    substitutions = tuple(sorted((name, ("iri", iri, "")) for name, iri in terms.items()))
+    key = ("linked", served.version, query, substitutions, solutions, graphs)
+    cache = current_app.extensions["nolsi.cache"]
+    answer = cache.get(key)
+    if answer is None:
+        job = Job(served.path, query, None, None, solutions, graphs, row_limit=settings.row_limit, substitutions=substitutions)
+        try:
+            answer = current_app.extensions["nolsi.pool"].run(job, settings.query_timeout)
+        except QueryTimeout:
+            abort(503, "The description took too long to compute.")
+        if answer.status != 200 or answer.truncated:
+            current_app.logger.error("page query failed (%s): %s", answer.status, answer.body[:500])
+            abort(503, "The description could not be computed.")
+        cache.put(key, answer)
+    return answer
+
+
+def serialize(statements: list, chosen: formats.Format) -> bytes:
+    """Triples or quads in the chosen syntax; triples go to the default graph of a quad syntax."""
+    if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+        statements = [s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph()) for s in statements]
+    prefixes = PREFIXES if chosen.engine in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
+    return pyoxigraph.serialize(statements, format=chosen.engine, prefixes=prefixes)
+
+
+# --- showing IRIs -----------------------------------------------------------------------------
+
+
+def href(iri: str) -> str:
+    """Where a link to `iri` goes: our own IRIs to their page on this server, others to themselves."""
+    if not iri.startswith(BASE):
+        return iri
+    rest = iri[len(BASE):]
+    for prefix, target in (("id/", "/doc/"), ("vocab/", "/doc/vocab/")):
+        if rest.startswith(prefix):
+            return target + rest[len(prefix):].rstrip("/")
+    return "/" + rest  # ontology#Term, shapes#Shape, graph/name: served where the IRI says
+
+
+def curie(iri: str) -> str:
+    """A compact name for an IRI, `prefix:local`, or the IRI itself."""
+    best, name = "", iri
+    for prefix, namespace in PREFIXES.items():
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and len(namespace) > len(best) and local and all(c.isalnum() or c in "-_." for c in local):
+            best, name = namespace, f"{prefix}:{local}"
+    return name
+
+
+def pick(values: list[tuple[str, str, int]]) -> str:
+    """The label to show from (text, language, rank) triples: English, then bokmål, untagged, any;
+    within a language, by the rank of the labelling property (the order of `LABELS`)."""
+    if not values:
+        return ""
+    order = {"en": 0, "nb": 1, "": 2, "no": 3, "nn": 4}
+    return min(values, key=lambda v: (order.get(v[1].lower(), 5), v[1], v[2], v[0]))[0]

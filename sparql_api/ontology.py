@@ -1,0 +1,228 @@
+"""`/ontology` and `/shapes`: the ontology's documentation and RDF, and the SHACL shapes.
+
+Ontology terms are hash IRIs (`https://w3id.org/nolsi/ontology#Agreement`), so one document
+answers for all of them: the HTML page has an anchor per term, and an RDF client gets the whole
+ontology. Both are read from the copy of `ontology/` and `shapes/` in the served release, so the
+documentation always matches the data being served. `owl:versionIRI`s
+(`/ontology/{version}`) resolve to the release that carries that version of the ontology.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, abort, request
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID
+
+from loader.namespaces import NOLSI, SHAPES
+from sparql_api import formats, linked, releases
+
+bp = Blueprint("ontology", __name__)
+
+ONTOLOGY = "ontology/nolsi.ttl"
+MAPPINGS = "ontology/mappings.ttl"
+VANN = "http://purl.org/vocab/vann/"
+ONTOLOGY_IRI = URIRef(str(NOLSI).rstrip("#"))
+KINDS = (
+    (OWL.Class, "classes", "Classes"),
+    (OWL.ObjectProperty, "object-properties", "Object properties"),
+    (OWL.DatatypeProperty, "datatype-properties", "Datatype properties"),
+    (OWL.AnnotationProperty, "annotation-properties", "Annotation properties"),
+    (RDF.Property, "properties", "Other properties"),
+)
+MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch,
+                      OWL.equivalentClass, OWL.equivalentProperty)
+SUFFIX_RULE = "<any(html, ttl, jsonld, rdf, nt):suffix>"
+
+
+def _file(folder: Path | None, name: str) -> Path:
+    path = folder / name if folder else None
+    if path is None or not path.is_file():
+        abort(404, f"The release has no {name}.")
+    return path
+
+
+@bp.get("/ontology", defaults={"suffix": None, "version": None})
+@bp.get(f"/ontology.{SUFFIX_RULE}", defaults={"version": None})
+@bp.get("/ontology/<version>", defaults={"suffix": None})
+def ontology(suffix: str | None, version: str | None):
+    folder = _release_with(version) if version else linked.release_folder()
+    path = _file(folder, ONTOLOGY)
+    chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
+    if chosen is None:
+        return linked.not_acceptable(linked.TRIPLE_FORMATS)
+    host_links = linked.signposting([(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"),
+                                     (linked.LICENCE, "license", None)])
+    tag = linked.etag("ontology", folder.name, version or "", chosen.name)
+    if (early := linked.not_modified(tag, host_links)) is not None:
+        return early
+    if chosen is linked.HTML:
+        response = linked.render("ontology.html", doc=document(path, folder / MAPPINGS, folder / "void.ttl"),
+                                 version=folder.name, mappings=(folder / MAPPINGS).is_file())
+    else:
+        response = linked.rdf_response(linked.convert(path, chosen), chosen)
+    return linked.finish(response, tag, host_links)
+
+
+def _release_with(version: str) -> Path:
+    """The newest release whose ontology has `owl:versionIRI` .../ontology/{version}."""
+    wanted = URIRef(f"{ONTOLOGY_IRI}/{version}")
+    for name in releases.versions():
+        folder = linked.release_folder(name)
+        path = folder / ONTOLOGY if folder else None
+        if path and path.is_file() and (None, OWL.versionIRI, wanted) in linked.graph_of(path):
+            return folder
+    abort(404, f"No release carries ontology version {version!r}.")
+
+
+def document(path: Path, mappings: Path, void: Path) -> dict:
+    return _document(str(path), path.stat().st_mtime, str(mappings) if mappings.is_file() else "",
+                     str(void) if void.is_file() else "")
+
+
+@lru_cache(maxsize=8)
+def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> dict:
+    graph = linked.graph_of(Path(path))
+    mappings = linked.graph_of(Path(mappings_path)) if mappings_path else Graph()
+    usage = _usage(linked.graph_of(Path(void_path))) if void_path else {}
+    header = next(graph.subjects(RDF.type, OWL.Ontology), ONTOLOGY_IRI)
+
+    def texts(subject, predicate) -> dict[str, str]:
+        return {(o.language or ""): str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal)}
+
+    def link(node) -> dict:
+        if isinstance(node, URIRef):
+            iri = str(node)
+            if iri.startswith(str(NOLSI)):
+                local = iri[len(str(NOLSI)):]
+                return {"href": f"#{local}", "text": f"nolsi:{local}", "iri": iri}
+            return {"href": linked.href(iri), "text": linked.curie(iri), "iri": iri}
+        return {"href": "", "text": "(an anonymous class expression)", "iri": ""}
+
+    sections, seen = [], set()
+    for kind, anchor, title in KINDS:
+        terms = []
+        for term in sorted(set(graph.subjects(RDF.type, kind)) - seen):
+            if not isinstance(term, URIRef) or not str(term).startswith(str(NOLSI)):
+                continue
+            seen.add(term)
+            labels, comments = texts(term, RDFS.label), texts(term, RDFS.comment)
+            parent = RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf
+            terms.append({
+                "local": str(term)[len(str(NOLSI)):],
+                "iri": str(term),
+                "label_en": labels.get("en", ""),
+                "label_nb": labels.get("nb", ""),
+                "comment": comments.get("en") or next(iter(comments.values()), ""),
+                "parents": [link(o) for o in sorted(graph.objects(term, parent))],
+                "children": [link(s) for s in sorted(graph.subjects(parent, term))],
+                "domain": [link(o) for o in sorted(graph.objects(term, RDFS.domain))],
+                "range": [link(o) for o in sorted(graph.objects(term, RDFS.range))],
+                "mappings": [(linked.curie(str(p)), link(o)) for p in MAPPING_PREDICATES for o in sorted(mappings.objects(term, p))],
+                "deprecated": (term, OWL.deprecated, Literal(True)) in graph,
+                "usage": usage.get(str(term), ""),
+            })
+        if terms:
+            sections.append({"anchor": anchor, "title": title, "terms": terms})
+    titles = texts(header, DCTERMS.title)
+    creators = []
+    for creator in graph.objects(header, DCTERMS.creator):
+        creators.append(str(graph.value(creator, FOAF.name) or creator))
+    version_iri = graph.value(header, OWL.versionIRI)
+    return {
+        "iri": str(header),
+        "title_en": titles.get("en", "nolsi ontology"),
+        "title_nb": titles.get("nb", ""),
+        "description": texts(header, DCTERMS.description).get("en", ""),
+        "license": str(graph.value(header, DCTERMS.license) or ""),
+        "creators": sorted(creators),
+        "version_iri": str(version_iri or ""),
+        "version_href": linked.href(str(version_iri)) if version_iri else "",
+        "version_info": str(graph.value(header, OWL.versionInfo) or ""),
+        "prefix": str(graph.value(header, URIRef(VANN + "preferredNamespacePrefix")) or "nolsi"),
+        "namespace": str(graph.value(header, URIRef(VANN + "preferredNamespaceUri")) or NOLSI),
+        "sections": sections,
+    }
+
+
+def _usage(void: Graph) -> dict[str, str]:
+    """How often the served release uses each class and property, from its VoID partitions."""
+    used = {}
+    for part in void.objects(None, VOID.classPartition):
+        cls, count = void.value(part, VOID["class"]), void.value(part, VOID.entities)
+        if cls is not None and count is not None:
+            used[str(cls)] = f"{int(count)} entities in the current release"
+    for part in void.objects(None, VOID.propertyPartition):
+        prop, count = void.value(part, VOID.property), void.value(part, VOID.triples)
+        if prop is not None and count is not None:
+            used[str(prop)] = f"{int(count)} triples in the current release"
+    return used
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+
+@bp.get("/shapes", defaults={"suffix": None})
+@bp.get(f"/shapes.{SUFFIX_RULE}")
+def shapes(suffix: str | None):
+    folder = linked.release_folder()
+    files = sorted((folder / "shapes").glob("*.ttl")) if folder else []
+    if not files:
+        abort(404, "The current release has no shapes.")
+    chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
+    if chosen is None:
+        return linked.not_acceptable(linked.TRIPLE_FORMATS)
+    tag = linked.etag("shapes", chosen.name)
+    if (early := linked.not_modified(tag)) is not None:
+        return early
+    merged = _merged(tuple(str(f) for f in files))
+    if chosen is linked.HTML:
+        response = linked.render("shapes.html", files=_listing(files), version=folder.name,
+                                 report=(folder / "shacl-report.ttl").is_file())
+    else:
+        response = linked.rdf_response(formats.serialize(merged, chosen), chosen)
+    return linked.finish(response, tag)
+
+
+@lru_cache(maxsize=4)
+def _merged(paths: tuple[str, ...]) -> Graph:
+    graph = Graph()
+    for path in paths:
+        for prefix, namespace in linked.graph_of(Path(path)).namespaces():
+            graph.bind(prefix, namespace, override=False)
+        graph += linked.graph_of(Path(path))
+    return graph
+
+
+def _listing(files: list[Path]) -> list[dict]:
+    listed = []
+    for path in files:
+        graph = linked.graph_of(path)
+        shapes = []
+        for shape in sorted(graph.subjects(RDF.type, SH.NodeShape)):
+            properties = []
+            for prop in sorted(graph.objects(shape, SH.property)):
+                path_node = graph.value(prop, SH.path)
+                properties.append({
+                    "anchor": _anchor(prop),
+                    "path": linked.curie(str(path_node)) if isinstance(path_node, URIRef) else "(a path expression)",
+                    "name": str(graph.value(prop, SH.name) or ""),
+                    "description": str(graph.value(prop, SH.description) or ""),
+                    "severity": str(graph.value(prop, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
+                })
+            shapes.append({
+                "anchor": _anchor(shape),
+                "label": str(graph.value(shape, RDFS.label) or _anchor(shape)),
+                "comment": str(graph.value(shape, RDFS.comment) or ""),
+                "targets": [linked.curie(str(t)) for t in sorted(graph.objects(shape, SH.targetClass))],
+                "properties": properties,
+            })
+        listed.append({"name": path.name, "shapes": shapes})
+    return listed
+
+
+def _anchor(node) -> str:
+    iri = str(node)
+    return iri[len(str(SHAPES)):] if iri.startswith(str(SHAPES)) else ""

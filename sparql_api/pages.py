@@ -1,0 +1,385 @@
+"""A page for every entity, vocabulary concept and named graph: `/id`, `/doc`, `/vocab`, `/graph`.
+
+Entity IRIs `https://w3id.org/nolsi/id/{type}/{slug}` name things, not documents, so they answer
+`303 See Other` with their document `/doc/{type}/{slug}` (W3C "Cool URIs", vocabularies-and-fair.md
+B.2); concept IRIs `/vocab/{scheme}/{concept}` do the same to `/doc/vocab/{scheme}/{concept}`. The
+document is HTML for people, or RDF by content negotiation or a suffix (`.ttl`, `.jsonld`, `.rdf`,
+`.nt`, `.nq`, `.trig`).
+
+What a document holds: every triple with the entity as subject or object, the blank nodes it
+points to (two levels: membership periods and their instants), and where each triple comes from.
+The triple syntaxes carry the provenance as `prov:wasDerivedFrom` from the document to the source
+documents; N-Quads and TriG keep each triple in its named graph. The entity is bound to the
+queries through the engine; the path only selects it after matching a strict pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from flask import Blueprint, abort, current_app, redirect, request
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
+
+from loader.namespaces import GRAPH, ID, VOCAB
+from sparql_api import formats, linked
+
+bp = Blueprint("pages", __name__)
+
+SLUG = r"[a-z0-9-]+"
+REST = re.compile(rf"^{SLUG}/{SLUG}$")
+SUFFIX = r"(?:\.(?P<suffix>ttl|jsonld|rdf|nt|nq|trig|html))?"
+DOC = re.compile(rf"^(?P<key>vocab/{SLUG}(?:/{SLUG})?|{SLUG}/{SLUG}){SUFFIX}$")
+GRAPH_NAME = re.compile(rf"^(?P<stem>{SLUG}){SUFFIX}$")
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+DESCRIPTIONS = ("http://purl.org/dc/terms/description", "http://www.w3.org/2004/02/skos/core#definition",
+                "https://schema.org/description", "http://www.w3.org/2000/01/rdf-schema#comment")
+# Predicates shown first, in this order; the rest follow alphabetically.
+FIRST = (RDF_TYPE, *linked.LABELS, "http://www.w3.org/2004/02/skos/core#altLabel", *DESCRIPTIONS)
+FOAF = "http://xmlns.com/foaf/0.1/"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+DCT_LICENSE = "http://purl.org/dc/terms/license"
+
+PREFIXES = """PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX pav: <http://purl.org/pav/>
+"""
+# Every triple about ?entity with the named graph holding it. SELECT must project ?entity,
+# which the engine binds.
+QUADS = PREFIXES + """
+SELECT ?entity ?s ?p ?o ?g WHERE {
+  { GRAPH ?g { ?entity ?p ?o } BIND(?entity AS ?s) }
+  UNION { GRAPH ?g { ?s ?p ?entity } BIND(?entity AS ?o) }
+  UNION { GRAPH ?g { ?entity ?p1 ?s FILTER(isBlank(?s)) ?s ?p ?o } }
+  UNION { GRAPH ?g { ?entity ?p1 ?b FILTER(isBlank(?b)) ?b ?p2 ?s FILTER(isBlank(?s)) ?s ?p ?o } }
+}"""
+# The same triples, merged, and what the document ?page is about and derived from.
+DESCRIPTION = PREFIXES + """
+CONSTRUCT {
+  ?s ?p ?o .
+  ?page a foaf:Document ; foaf:primaryTopic ?entity ; dct:license <https://creativecommons.org/licenses/by/4.0/> ;
+    prov:wasDerivedFrom ?doc .
+} WHERE {
+  { ?entity ?p ?o BIND(?entity AS ?s) }
+  UNION { ?s ?p ?entity BIND(?entity AS ?o) }
+  UNION { ?entity ?p1 ?s FILTER(isBlank(?s)) ?s ?p ?o }
+  UNION { ?entity ?p1 ?b FILTER(isBlank(?b)) ?b ?p2 ?s FILTER(isBlank(?s)) ?s ?p ?o }
+  UNION { GRAPH ?g { { ?entity ?p3 ?o3 } UNION { ?s3 ?p3 ?entity } } ?g prov:wasDerivedFrom ?doc }
+}"""
+# Labels of every IRI the page shows: neighbours, predicates, source documents.
+LABELS = PREFIXES + """
+SELECT DISTINCT ?entity ?x ?property ?label WHERE {
+  { SELECT DISTINCT ?entity ?x WHERE {
+      { ?entity ?x ?o } UNION { ?entity ?p ?x } UNION { ?x ?p ?entity } UNION { ?s ?x ?entity }
+      UNION { ?entity ?p1 ?b FILTER(isBlank(?b))
+              { ?b ?x ?o2 } UNION { ?b ?p2 ?x } UNION { ?b ?p3 ?b2 FILTER(isBlank(?b2)) { ?b2 ?x ?o3 } UNION { ?b2 ?p4 ?x } } }
+      UNION { GRAPH ?g { { ?entity ?p5 ?o5 } UNION { ?s5 ?p5 ?entity } } ?g prov:wasDerivedFrom ?x }
+  } }
+  FILTER(isIRI(?x))
+  VALUES ?property { skos:prefLabel rdfs:label foaf:name schema:name dct:title }
+  ?x ?property ?label
+}"""
+# The named graphs holding triples about ?entity, and the documents they were derived from.
+SOURCES = PREFIXES + """
+SELECT DISTINCT ?entity ?g ?doc ?url WHERE {
+  GRAPH ?g { { ?entity ?p ?o } UNION { ?s ?p ?entity } }
+  OPTIONAL { ?g prov:wasDerivedFrom ?doc OPTIONAL { ?doc schema:url|pav:retrievedFrom ?url } }
+}"""
+GRAPH_QUADS = "SELECT ?graph ?s ?p ?o WHERE { GRAPH ?graph { ?s ?p ?o } }"
+GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
+GRAPH_LABELS = PREFIXES + """
+SELECT DISTINCT ?graph ?x ?property ?label WHERE {
+  { GRAPH ?graph { ?x ?p ?o } } UNION { ?graph prov:wasDerivedFrom ?x }
+  VALUES ?property { skos:prefLabel rdfs:label foaf:name schema:name dct:title }
+  ?x ?property ?label
+}"""
+GRAPH_SOURCES = PREFIXES + """
+SELECT ?graph ?doc ?url WHERE { ?graph prov:wasDerivedFrom ?doc OPTIONAL { ?doc schema:url|pav:retrievedFrom ?url } }"""
+
+
+# --- identifiers: 303 to the document ---------------------------------------------------------
+
+
+@bp.get("/id/<path:rest>")
+def identifier(rest: str):
+    if not REST.match(rest) or rest.startswith("vocab/"):  # /doc/vocab/... are the concept documents
+        abort(404)
+    return _see_other(f"/doc/{rest}")
+
+
+@bp.get("/vocab/<scheme>/", defaults={"concept": None})
+@bp.get("/vocab/<scheme>/<concept>")
+def vocabulary(scheme: str, concept: str | None):
+    key = f"{scheme}/{concept}" if concept else scheme
+    if not re.fullmatch(rf"{SLUG}(?:/{SLUG})?", key):
+        abort(404)
+    return _see_other(f"/doc/vocab/{key}")
+
+
+def _see_other(target: str):
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    response = redirect(target, code=303)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def iri_of(key: str) -> str:
+    """The IRI a document key names: `ri/x` -> .../id/ri/x, `vocab/s/c` -> .../vocab/s/c, `vocab/s` -> .../vocab/s/."""
+    if key.startswith("vocab/"):
+        scheme, _, concept = key.removeprefix("vocab/").partition("/")
+        return f"{VOCAB}{scheme}/{concept}"
+    return f"{ID}{key}"
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@bp.get("/doc/<path:rest>")
+def document(rest: str):
+    match = DOC.match(rest)
+    if not match:
+        abort(404)
+    key, suffix = match["key"], match["suffix"]
+    iri = iri_of(key)
+    chosen = linked.choose(formats.GRAPHS, linked.SUFFIXES.get(suffix, suffix))
+    if chosen is None:
+        return linked.not_acceptable(formats.GRAPHS)
+    host = request.host_url
+    signposts = linked.signposting([
+        (iri, "cite-as", None),
+        (f"{host}doc/{key}.ttl", "describedby", "text/turtle"),
+        (f"{host}doc/{key}.jsonld", "describedby", "application/ld+json"),
+        (linked.LICENCE, "license", None),
+        (f"{linked.SCHEMA}AboutPage", "type", None),
+        (f"{host}", "collection", "text/html"),
+    ])
+    tag = linked.etag("doc", key, chosen.name)
+    if (early := linked.not_modified(tag, signposts)) is not None:
+        return early
+    if chosen is linked.HTML:
+        response = linked.render("entity.html", page=entity_page(iri, key))
+    else:
+        response = linked.rdf_response(description(iri, key, chosen), chosen)
+    response.headers["Content-Location"] = f"/doc/{key}.{_suffix(chosen)}"
+    return linked.finish(response, tag, signposts)
+
+
+def _suffix(chosen: formats.Format) -> str:
+    return "html" if chosen is linked.HTML else next(s for s, name in linked.SUFFIXES.items() if name == chosen.name)
+
+
+def description(iri: str, key: str, chosen: formats.Format) -> bytes:
+    """The entity's description in an RDF syntax; 404 when the graph knows nothing of it."""
+    page = f"{current_app.config['NOLSI'].public_base}doc/{key}"
+    if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+        rows = linked.select(QUADS, entity=iri)
+        if not rows:
+            abort(404, f"Nothing is known about <{iri}>.")
+        quads = sorted({Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
+        about = _page_statements(page, iri, linked.select(SOURCES, entity=iri))
+        return linked.serialize(quads + about, chosen)
+    triples = linked.construct(DESCRIPTION, entity=iri, page=page)
+    if not triples:
+        abort(404, f"Nothing is known about <{iri}>.")
+    return linked.serialize(triples, chosen)
+
+
+def _page_statements(page: str, iri: str, sources: list[dict]) -> list[Quad]:
+    """In the default graph: what the document is about, its licence and sources, and which
+    document each named graph was derived from."""
+    default = DefaultGraph()
+    subject = NamedNode(page)
+    statements = {
+        Quad(subject, NamedNode(RDF_TYPE), NamedNode(f"{FOAF}Document"), default),
+        Quad(subject, NamedNode(f"{FOAF}primaryTopic"), NamedNode(iri), default),
+        Quad(subject, NamedNode(DCT_LICENSE), NamedNode(linked.LICENCE), default),
+    }
+    for row in sources:
+        if "doc" in row:
+            statements.add(Quad(subject, NamedNode(PROV_DERIVED), row["doc"], default))
+            statements.add(Quad(row["g"], NamedNode(PROV_DERIVED), row["doc"], default))
+    return sorted(statements, key=str)
+
+
+def entity_page(iri: str, key: str) -> dict:
+    """Everything the HTML page shows, ready for the template."""
+    rows = linked.select(QUADS, entity=iri)
+    if not rows:
+        abort(404, f"Nothing is known about <{iri}>.")
+    labels = _labels(linked.select(LABELS, entity=iri))
+    sources = _sources(linked.select(SOURCES, entity=iri), labels)
+    number = {s["graph"]: s["n"] for s in sources}
+    entity = NamedNode(iri)
+
+    outgoing: dict = defaultdict(lambda: defaultdict(set))
+    incoming: dict = defaultdict(set)
+    blank: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
+    for row in rows:
+        s, p, o, g = row["s"], row["p"], row["o"], number[row["g"].value]
+        if s == entity:
+            outgoing[p][o].add(g)
+        elif o == entity:
+            incoming[(s, p)].add(g)
+        elif isinstance(s, BlankNode):
+            blank[s][p][o].add(g)
+
+    def value(term, graphs: set[int] = frozenset(), depth: int = 0) -> dict:
+        shown = {"sources": sorted(graphs)}
+        if isinstance(term, NamedNode):
+            return {**shown, "kind": "iri", "iri": term.value, "href": linked.href(term.value),
+                    "text": linked.pick(labels.get(term.value, [])) or linked.curie(term.value)}
+        if isinstance(term, Literal):
+            datatype = term.datatype.value if term.datatype else ""
+            return {**shown, "kind": "literal", "text": term.value, "lang": term.language or "",
+                    "datatype": "" if datatype in (XSD_STRING, LANG_STRING) else linked.curie(datatype)}
+        return {**shown, "kind": "blank", "text": "", "rows": properties(blank.get(term, {}), depth + 1) if depth < 3 else []}
+
+    def properties(table: dict, depth: int = 0) -> list[dict]:
+        listed = []
+        for predicate in sorted(table, key=lambda p: _order(p.value)):
+            values = [value(o, graphs, depth) for o, graphs in table[predicate].items()]
+            values.sort(key=lambda v: (v["kind"] != "iri", v.get("lang", ""), v["text"].lower()))
+            listed.append({"predicate": _predicate(predicate.value, labels), "values": values})
+        return listed
+
+    own = outgoing
+    names = [(o.value, o.language or "", rank) for rank, p in enumerate(linked.LABELS)
+             for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)]
+    texts = [(o.value, o.language or "") for p in DESCRIPTIONS for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)]
+    return {
+        "iri": iri,
+        "key": key,
+        "title": linked.pick(names) or key,
+        "label_en": _in_language(names, "en"),
+        "label_nb": _in_language(names, "nb"),
+        "description_en": _longest(texts, "en") or _longest(texts, ""),
+        "description_nb": _longest(texts, "nb"),
+        "types": [value(o) for o in sorted(own.get(NamedNode(RDF_TYPE), {}), key=str)],
+        "properties": properties(outgoing),
+        "incoming": sorted(
+            ({"subject": value(s), "predicate": _predicate(p.value, labels), "sources": sorted(graphs)}
+             for (s, p), graphs in incoming.items()),
+            key=lambda link: (link["predicate"]["curie"], link["subject"].get("text", "").lower()),
+        ),
+        "sources": sources,
+        "formats": [(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
+    }
+
+
+def _labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
+    """Labels by IRI, as (text, language, rank of the labelling property) for `linked.pick`."""
+    found: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for row in rows:
+        rank = linked.LABELS.index(row["property"].value)
+        found[row["x"].value].append((row["label"].value, row["label"].language or "", rank))
+    return found
+
+
+def _sources(rows: list[dict], labels: dict) -> list[dict]:
+    """The named graphs of the page, numbered, each with the documents it was derived from."""
+    graphs: dict[str, dict[str, set[str]]] = defaultdict(dict)
+    for row in rows:
+        documents = graphs[row["g"].value]
+        if "doc" in row:
+            documents.setdefault(row["doc"].value, set())
+            if "url" in row:
+                documents[row["doc"].value].add(row["url"].value)
+    listed = []
+    for graph in sorted(graphs, key=lambda g: (not graphs[g], g)):
+        documents = [{"iri": doc, "href": linked.href(doc), "title": linked.pick(labels.get(doc, [])) or doc,
+                      "url": min(urls, key=lambda u: (u.startswith("https://github.com/"), u)) if urls else ""}
+                     for doc, urls in sorted(graphs[graph].items())]
+        listed.append({"graph": graph, "href": linked.href(graph), "name": graph.rsplit("/", 1)[-1], "documents": documents})
+    for n, source in enumerate(listed, start=1):
+        source["n"] = n
+    return listed
+
+
+def _predicate(iri: str, labels: dict) -> dict:
+    return {"iri": iri, "href": linked.href(iri), "curie": linked.curie(iri), "label": linked.pick(labels.get(iri, []))}
+
+
+def _order(predicate: str) -> tuple:
+    return (FIRST.index(predicate), "") if predicate in FIRST else (len(FIRST), linked.curie(predicate))
+
+
+def _in_language(values: list[tuple[str, str, int]], language: str) -> str:
+    """The label in `language` by the most preferred labelling property."""
+    return next((text for text, lang, _ in sorted(values, key=lambda v: (v[2], v[0])) if lang.lower() == language), "")
+
+
+def _longest(values: list[tuple[str, str]], language: str) -> str:
+    """The fullest of several descriptions in one language (sources differ in detail)."""
+    return max((text for text, lang in values if lang.lower() == language), key=lambda t: (len(t), t), default="")
+
+
+# --- named graphs -----------------------------------------------------------------------------
+
+
+@bp.get("/graph/<name>")
+def graph(name: str):
+    """A named graph: what it holds and the document it was derived from, or its triples as RDF."""
+    match = GRAPH_NAME.match(name)
+    if not match:
+        abort(404)
+    stem, suffix = match["stem"], match["suffix"]
+    iri = f"{GRAPH}{stem}"
+    chosen = linked.choose(formats.GRAPHS, linked.SUFFIXES.get(suffix, suffix))
+    if chosen is None:
+        return linked.not_acceptable(formats.GRAPHS)
+    host = request.host_url
+    signposts = linked.signposting([
+        (f"{host}graph/{stem}.trig", "describedby", "application/trig"),
+        (f"{host}graph/{stem}.ttl", "describedby", "text/turtle"),
+        (linked.LICENCE, "license", None),
+    ])
+    tag = linked.etag("graph", stem, chosen.name)
+    if (early := linked.not_modified(tag, signposts)) is not None:
+        return early
+    if chosen is linked.HTML:
+        response = linked.render("graph.html", page=graph_page(iri, stem))
+    elif chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+        rows = linked.select(GRAPH_QUADS, graph=iri)
+        if not rows:
+            abort(404, f"There is no graph <{iri}>.")
+        quads = sorted((Quad(r["s"], r["p"], r["o"], NamedNode(iri)) for r in rows), key=str)
+        response = linked.rdf_response(linked.serialize(quads, chosen), chosen)
+    else:
+        triples = linked.construct(GRAPH_TRIPLES, graph=iri)
+        if not triples:
+            abort(404, f"There is no graph <{iri}>.")
+        response = linked.rdf_response(linked.serialize(triples, chosen), chosen)
+    response.headers["Content-Location"] = f"/graph/{stem}.{_suffix(chosen)}"
+    return linked.finish(response, tag, signposts)
+
+
+def graph_page(iri: str, stem: str) -> dict:
+    rows = linked.select(GRAPH_QUADS, graph=iri)
+    if not rows:
+        abort(404, f"There is no graph <{iri}>.")
+    labels = _labels(linked.select(GRAPH_LABELS, graph=iri))
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if isinstance(row["s"], NamedNode):
+            counts[row["s"].value] += 1
+    documents: dict[str, set[str]] = defaultdict(set)
+    for row in linked.select(GRAPH_SOURCES, graph=iri):
+        documents[row["doc"].value].update([row["url"].value] if "url" in row else [])
+    return {
+        "iri": iri,
+        "name": stem,
+        "triples": len(rows),
+        "documents": [{"iri": d, "href": linked.href(d), "title": linked.pick(labels.get(d, [])) or d,
+                       "urls": sorted(urls)} for d, urls in sorted(documents.items())],
+        "subjects": sorted(({"iri": s, "href": linked.href(s), "text": linked.pick(labels.get(s, [])) or linked.curie(s),
+                             "triples": n} for s, n in counts.items()), key=lambda s: s["text"].lower()),
+        "formats": [(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
+    }
