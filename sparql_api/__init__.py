@@ -34,12 +34,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
 
-    from sparql_api import editor, landing, ontology, ops, pages, releases, saved, sparql
+    from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(saved.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(apidocs.bp)
     app.register_blueprint(landing.bp)
     app.register_blueprint(releases.bp)
     app.register_blueprint(pages.bp)

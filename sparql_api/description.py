@@ -31,7 +31,7 @@ _counts_lock = threading.Lock()
 def respond() -> Response:
     """The query editor for a browser, the Service Description for an RDF client."""
     if wants_html(request.accept_mimetypes, formats.GRAPHS):
-        return Response(render_template("editor.html", examples=[]), content_type="text/html; charset=utf-8")
+        return Response(render_template("editor.html", examples=examples()), content_type="text/html; charset=utf-8")
     chosen = formats.negotiate(request.accept_mimetypes, formats.GRAPHS)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats.GRAPHS)
@@ -43,6 +43,11 @@ def respond() -> Response:
     response.set_etag(f"sd-{release.version}-{chosen.name}")
     response.last_modified = release.built
     return response.make_conditional(request)
+
+
+def examples() -> list[dict]:
+    """The saved queries, as ready examples in the editor."""
+    return [{"name": q.name, "title": q.title, "query": q.text} for q in current_app.extensions["nolsi.queries"].values()]
 
 
 def wants_html(accept, alternatives: tuple[formats.Format, ...]) -> bool:

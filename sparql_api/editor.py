@@ -1,37 +1,21 @@
-"""The browser query editor's files: YASGUI's build, installed by `make install` into node_modules.
-
-YASGUI is never committed and never loaded from a CDN: it comes from npm at set-up (pinned in
-package-lock.json) and is served from here. Only the two files the page needs are served; anything
-else under `/static/yasgui/`, a path that climbs out of the folder, or a file that was never
-installed, is a plain 404.
-"""
+"""The browser query editor's files: YASGUI's build, installed from npm (see `sparql_api.vendor`)."""
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
+from flask import Blueprint, Response, url_for
 
-from flask import Blueprint, Response, abort, send_from_directory, url_for
-
-from loader import settings
+from sparql_api import vendor
 
 bp = Blueprint("editor", __name__)
 
-PACKAGE = settings.ROOT / "node_modules" / "@zazuko" / "yasgui"
+PACKAGE = vendor.NODE_MODULES / "@zazuko" / "yasgui"
 BUILD = PACKAGE / "build"
 FILES = frozenset({"yasgui.min.js", "yasgui.min.css"})
-ONE_YEAR = 365 * 24 * 3600
 
 
 @bp.get("/static/yasgui/<path:filename>")
 def asset(filename: str) -> Response:
-    if filename not in FILES:
-        abort(404)
-    # send_from_directory refuses any path outside BUILD, and answers 404 when the file is absent.
-    response = send_from_directory(BUILD, filename, max_age=ONE_YEAR)
-    response.cache_control.public = True
-    response.cache_control.immutable = True
-    return response
+    return vendor.send(BUILD, FILES, filename)
 
 
 @bp.app_context_processor
@@ -44,10 +28,5 @@ def yasgui_url(filename: str) -> str:
     return url_for("editor.asset", filename=filename, v=version())
 
 
-@lru_cache(maxsize=1)
 def version() -> str:
-    """The installed YASGUI version, or "missing" when `make install` has not installed it."""
-    try:
-        return json.loads((PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
-    except (OSError, ValueError, KeyError):
-        return "missing"
+    return vendor.version(PACKAGE)

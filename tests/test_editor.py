@@ -208,3 +208,17 @@ def test_a_non_browser_get_still_gets_the_service_description(base: str):
     assert response.headers["Content-Type"].startswith("text/turtle")
     assert "sparql-service-description" in response.text and "sd:Service" in response.text
     assert "<html" not in response.text
+
+
+def test_api_docs_page_renders_the_openapi_document_in_a_browser(base: str, browser, tmp_path: Path):
+    """Swagger UI, served from this host, shows one operation per saved query."""
+    page = browser.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(base + "/api/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    operations = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/queries/services-for-classification" in [text.replace("\u200b", "") for text in operations]
+    assert all(url.startswith(base) or url.startswith("data:") for url in requested), requested
+    page.screenshot(path=str(tmp_path / "api.png"))
+    assert (tmp_path / "api.png").stat().st_size > 1000

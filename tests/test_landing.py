@@ -242,9 +242,7 @@ def test_the_page_gives_size_sources_and_ways_in(curated):
 
 def test_every_link_on_the_page_resolves(curated):
     page = Page.of(requests.get(curated.base + "/", headers=NO_ACCEPT).text)
-    # /api/docs is the site navigation's link to the API documentation page, which is not built yet;
-    # the page's own text links to /api/openapi.json until it is.
-    local = sorted({h for h in page.hrefs if h.startswith("/")} - {"/api/docs"})
+    local = sorted({h for h in page.hrefs if h.startswith("/")})
     assert len(local) > 20
     for href in local:
         assert requests.get(curated.base + href, headers=BROWSER).status_code == 200, href
