@@ -107,6 +107,7 @@ def serve(**options) -> None:
         click.echo(f"no store in {settings.store}, building it first", err=True)
         summary = _run(lambda: pipeline.build(settings, None, _progress))
         click.echo(f"built {summary.version}: {summary}", err=True)
+    _run(lambda: store.check(store.resolve(settings.store)))
     gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
     argv = [
         gunicorn,

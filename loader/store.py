@@ -66,6 +66,14 @@ def resolve(store: Path) -> Path:
     raise StoreError(f"no store at {store}: run `nolsi build` first")
 
 
+def check(path: Path) -> None:
+    """Open the build read-only once, so a damaged store is a clear error at start-up, not later."""
+    try:
+        pyoxigraph.Store.read_only(str(path))
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"the store at {path} cannot be opened ({error}); rebuild it with `nolsi build`") from None
+
+
 @contextmanager
 def _build_lock(store: Path) -> Iterator[None]:
     store.mkdir(parents=True, exist_ok=True)

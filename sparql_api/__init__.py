@@ -16,7 +16,7 @@ EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "
 def create_app(settings: Settings | None = None) -> Flask:
     """Flask app factory; without `settings`, they come from the `NOLSI_*` environment."""
     settings = settings or Settings.from_env()
-    engine.current(settings.store)  # fail at start-up, with a clear message, if there is no store
+    engine.check(settings.store)  # fail at start-up, with a clear message, if the store is missing or damaged
 
     app = Flask(__name__)
     app.config["NOLSI"] = settings

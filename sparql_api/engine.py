@@ -24,6 +24,13 @@ class Release:
     built: datetime
 
 
+def check(store_dir: Path) -> Release:
+    """The build to serve, opened once to prove it is whole; raises `store.StoreError`."""
+    release = current(store_dir)
+    store.check(Path(release.path))
+    return release
+
+
 def current(store_dir: Path) -> Release:
     """The build to serve now; raises `store.StoreError` if there is none."""
     path = store.resolve(store_dir)

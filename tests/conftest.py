@@ -33,8 +33,7 @@ def nolsi(*args: str, env: dict | None = None, **kwargs) -> subprocess.Completed
         text=True,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        timeout=600,
-        **kwargs,
+        **{"timeout": 600, **kwargs},
     )
 
 

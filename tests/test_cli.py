@@ -71,3 +71,13 @@ def test_options_can_come_from_the_environment(store_dir: Path):
     done = nolsi("build", SAMPLE, env={"NOLSI_STORE": str(store_dir), "NOLSI_SHAPES": "false"})
     assert done.returncode == 0, done.stderr
     assert store.resolve(store_dir).parent == store_dir / "builds"
+
+
+def test_serve_refuses_a_damaged_store_at_once(store_dir: Path):
+    assert nolsi("build", "--no-shapes", "--store", store_dir, SAMPLE).returncode == 0
+    for table in store.resolve(store_dir).glob("*.sst"):
+        table.write_bytes(b"garbage")
+    done = nolsi("serve", "--store", store_dir, "--port", "1", timeout=60)
+    assert done.returncode == 1
+    assert "cannot be opened" in done.stderr and "nolsi build" in done.stderr
+    assert "Traceback" not in done.stderr
