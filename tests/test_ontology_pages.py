@@ -42,10 +42,11 @@ def declared(ontology: Graph) -> set[str]:
 
 
 def used_in(data: bytes) -> set[str]:
+    """The nolsi terms used as predicates or objects (the namespace itself, as in void:vocabulary, is not a term)."""
     terms = set()
     for quad in pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.N_QUADS):
         for node in (quad.predicate, quad.object):
-            if isinstance(node, pyoxigraph.NamedNode) and node.value.startswith(NOLSI):
+            if isinstance(node, pyoxigraph.NamedNode) and node.value.startswith(NOLSI) and node.value != NOLSI:
                 terms.add(node.value)
     return terms
 
