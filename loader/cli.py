@@ -129,6 +129,24 @@ class Failure(click.ClickException):
         click.echo(self.message, err=True)
 
 
+@main.command()
+@settings_options("store")
+@click.option("--to", "graph_store", required=True, metavar="URL",
+              help="Graph Store HTTP Protocol endpoint of the server, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+def push(graph_store: str, **options) -> None:
+    """Load the current release into an existing SPARQL server, graph by graph."""
+    from loader.push import PushError, push as push_release
+
+    settings = _settings(**options)
+    release = _run(lambda: store.release_of(settings.store))
+    try:
+        pushed = push_release(release, graph_store)
+    except PushError as error:
+        raise Failure(f"nolsi: {error}") from None
+    click.echo(f"pushed {release.name}: {pushed.graphs} graphs and a default graph of {pushed.triples} triples "
+               f"to {graph_store} in {pushed.seconds:.2f}s")
+
+
 @main.command("queries")
 @settings_options("queries_dir", "ontology_dir")
 def queries_command(**options) -> None:

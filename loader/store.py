@@ -22,6 +22,8 @@ from typing import Iterator
 
 import pyoxigraph
 
+from loader.publish import RELEASES
+
 CURRENT = "current"
 BUILDS = "builds"
 TEMP_PREFIX = ".tmp-"
@@ -64,6 +66,15 @@ def resolve(store: Path) -> Path:
             return target
         raise StoreError(f"{current} points at {target}, which is not an Oxigraph store")
     raise StoreError(f"no store at {store}: run `nolsi build` first")
+
+
+def release_of(store: Path) -> Path:
+    """The release folder of the build being served (written by `loader.publish`)."""
+    build = resolve(store)
+    release = build.parent.parent / RELEASES / build.name
+    if not release.is_dir():
+        raise StoreError(f"no release folder {release} for the build {build.name}: rebuild with `nolsi build`")
+    return release
 
 
 def check(path: Path) -> None:
