@@ -11,8 +11,6 @@ from sparql_api.evaluator import Answer, Job, QueryTimeout
 
 bp = Blueprint("sparql", __name__)
 
-RESULT_HEADERS = ("Result-Rows", "Result-Truncated", "Result-Row-Limit")
-
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST"])
 def endpoint() -> Response:
