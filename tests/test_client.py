@@ -1,7 +1,6 @@
 """The notebook client and the example notebook, against a live server on the curated graph."""
 
 import os
-import sys
 
 import nbformat
 import pandas as pd
