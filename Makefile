@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install serve build test lock clean
+.PHONY: install serve build test lock clean bench
 
 install: $(VENV)/.installed node_modules/.package-lock.json
 
@@ -33,6 +33,21 @@ serve: build
 
 test: install
 	$(BIN)/python -m pytest
+
+# Issue 7's benchmark (docs/benchmarks.md): nolsi against Oxigraph server and rdflib-endpoint. The bench-only
+# tools go into their own venv from bench/requirements.lock. BENCH_ARGS="--quick" for a smoke run of about
+# two minutes; BENCH_ARGS="--sizes real,100k" to leave out the 1M-triple graph.
+BENCH_VENV ?= bench/.venv
+BENCH_ARGS ?=
+
+bench: install $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m bench $(BENCH_ARGS)
+
+$(BENCH_VENV)/.installed: bench/requirements.lock
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.lock
+	touch $@
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: install

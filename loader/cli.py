@@ -117,7 +117,7 @@ def serve(**options) -> None:
         "--threads", str(settings.threads),
         "--access-logfile", "-",
         "--no-control-socket",
-        "sparql_api:create_app()",
+        "sparql_api.app:create_app()",
     ]
     os.execve(gunicorn, argv, {**os.environ, **settings.to_env()})
 

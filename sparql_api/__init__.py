@@ -1,48 +1,6 @@
-"""The nolsi web app: SPARQL endpoint, saved queries, dumps and Linked Data pages."""
+"""The nolsi web app (`sparql_api.app.create_app`): SPARQL endpoint, saved queries, dumps and
+Linked Data pages.
 
-from __future__ import annotations
-
-import atexit
-
-from flask import Flask
-from flask_cors import CORS
-
-from loader.settings import Settings
-from sparql_api import cache, catalogue, engine, errors, evaluator, logs, security
-
-EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
-
-
-def create_app(settings: Settings | None = None) -> Flask:
-    """Flask app factory; without `settings`, they come from the `NOLSI_*` environment."""
-    settings = settings or Settings.from_env()
-    engine.check(settings.store)  # fail at start-up, with a clear message, if the store is missing or damaged
-
-    app = Flask(__name__)
-    app.config["NOLSI"] = settings
-    # One byte over the limit, so that `protocol.body` can tell a body at the limit from one beyond it.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1
-
-    pool = evaluator.Pool(size=settings.threads, warm=1)
-    atexit.register(pool.close)
-    app.extensions["nolsi.pool"] = pool
-    app.extensions["nolsi.cache"] = cache.AnswerCache(settings.cache_bytes)
-    app.extensions["nolsi.queries"] = catalogue.load(settings.queries_dir, settings.ontology_dir)
-
-    CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], expose_headers=EXPOSED_HEADERS, max_age=86400)
-    logs.init_app(app)
-    errors.init_app(app)
-    security.init_app(app)
-
-    from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, sparql
-
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(saved.bp)
-    app.register_blueprint(ops.bp)
-    app.register_blueprint(editor.bp)
-    app.register_blueprint(apidocs.bp)
-    app.register_blueprint(landing.bp)
-    app.register_blueprint(releases.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(ontology.bp)
-    return app
+Kept empty on purpose: query evaluator processes import `sparql_api.evaluator`, and should not
+pay for importing Flask and the whole app to start.
+"""

@@ -72,9 +72,14 @@ def evaluate(store: pyoxigraph.Store, job: Job) -> Answer:
         options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
     try:
-        results = store.query(job.query, **options)
+        return _evaluate(store.query(job.query, **options), job)
     except SyntaxError as error:
         return Answer(400, f"Malformed query: {error}\n".encode(), "text/plain")
+    except RuntimeError as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
+        return Answer(400, f"The query cannot be evaluated: {error}\n".encode(), "text/plain")
+
+
+def _evaluate(results, job: Job) -> Answer:
 
     if isinstance(results, (QuerySolutions, QueryBoolean)):
         if job.solutions_format is None:

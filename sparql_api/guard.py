@@ -9,13 +9,22 @@ may contain SERVICE pays for a full parse with rdflib, and one that rdflib canno
 from __future__ import annotations
 
 import re
+import threading
 
 from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.term import URIRef
 
 CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-SERVICE = re.compile(r"service", re.IGNORECASE)
+# The SERVICE keyword as it must stand in a query (section 18, [59] ServiceGraphPattern): not part
+# of a name (schema:Service), followed by whitespace or comments, optional SILENT, then an IRI,
+# a prefixed name or a variable. Text that does not match cannot hold a SERVICE clause.
+GAP = r"(?:\s|#[^\n]*(?:\n|$))+"
+SERVICE = re.compile(
+    rf"(?<![\w:.#-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE
+)
+MAX_DEPTH = 256
+_parser = threading.Lock()  # rdflib's pyparsing grammar is not safe to initialise from two threads
 
 
 class Refused(Exception):
@@ -25,11 +34,20 @@ class Refused(Exception):
 
 
 def check(query: str, allowlist: tuple[str, ...]) -> None:
-    """Raise `Refused` for a SERVICE call outside `allowlist`."""
+    """Raise `Refused` for nesting deeper than the engine's parser can take, or a SERVICE call
+    outside `allowlist`."""
+    depth = deepest = 0
+    for char in query:
+        depth += char in "{(["
+        depth -= char in "})]"
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise Refused(400, f"The query nests brackets {deepest} deep; at most {MAX_DEPTH} are accepted.")
     if not SERVICE.search(_unescape(query)):
         return
     try:
-        algebra = translateQuery(parseQuery(query)).algebra
+        with _parser:
+            algebra = translateQuery(parseQuery(query)).algebra
     except Exception:
         raise Refused(403, "This query mentions SERVICE and could not be checked; federated queries are refused.") from None
     endpoints = []
@@ -44,7 +62,8 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
 def is_update(text: str) -> bool:
     """Whether text the query parser refused is a SPARQL Update; only used to word the error."""
     try:
-        parsed = parseUpdate(text)
+        with _parser:
+            parsed = parseUpdate(text)
     except Exception:
         return False
     return bool(parsed.request)  # an empty text parses as an update with no operation

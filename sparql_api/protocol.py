@@ -9,9 +9,11 @@ to the size limit plus one byte, so an oversized body is refused even without Co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import pyoxigraph
 from flask import Request, current_app
 from werkzeug.datastructures import MultiDict
 
@@ -19,6 +21,7 @@ GRAPH_PARAMETERS = {"default-graph-uri", "named-graph-uri"}
 FORMAT_PARAMETERS = {"format", "output", "results"}  # output and results: Fuseki's and SPARQLWrapper's names
 QUERY_PARAMETERS = {"query"} | GRAPH_PARAMETERS | FORMAT_PARAMETERS
 UPDATE_PARAMETERS = {"update", "using-graph-uri", "using-named-graph-uri"}
+ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
 
 
@@ -113,8 +116,8 @@ def _from_parameters(parameters: MultiDict) -> QueryRequest:
 def _request(text: str, parameters: MultiDict) -> QueryRequest:
     if not text.strip():
         raise ProtocolError(400, "The query is empty.")
-    default = tuple(parameters.getlist("default-graph-uri"))
-    named = tuple(parameters.getlist("named-graph-uri"))
+    default = tuple(_graph_iri(name, "default-graph-uri") for name in parameters.getlist("default-graph-uri"))
+    named = tuple(_graph_iri(name, "named-graph-uri") for name in parameters.getlist("named-graph-uri"))
     explicit = bool(default or named)
     return QueryRequest(
         query=text,
@@ -122,6 +125,17 @@ def _request(text: str, parameters: MultiDict) -> QueryRequest:
         named_graphs=named if explicit else None,
         formats=tuple(value for name in sorted(FORMAT_PARAMETERS) for value in parameters.getlist(name)),
     )
+
+
+def _graph_iri(value: str, parameter: str) -> str:
+    """A graph name must be an absolute IRI (RFC 3987), as the engine will check again."""
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError:
+        raise ProtocolError(400, f"The {parameter} value {value!r} is not an IRI.") from None
+    if not ABSOLUTE.match(value):
+        raise ProtocolError(400, f"The {parameter} value {value!r} is not an absolute IRI.")
+    return value
 
 
 def _refuse_unknown(parameters: MultiDict, allowed: set[str]) -> None:

@@ -45,3 +45,32 @@ def test_updates_are_recognised_for_the_error_message():
     assert guard.is_update("LOAD <http://example.org/data>")
     assert not guard.is_update("SELECT * WHERE { ?s ?p ?o }")
     assert not guard.is_update("SELEC")
+
+
+def test_the_word_service_in_names_and_text_needs_no_parse():
+    for query in ("PREFIX schema: <https://schema.org/> SELECT * WHERE { ?s a schema:Service }",
+                  "#+ title: Services that may hold data\nSELECT * WHERE { ?s ?p ?o }",
+                  "SELECT * WHERE { ?s <https://schema.org/Service> ?o }"):
+        assert not guard.SERVICE.search(query)
+    for query in ("SELECT * { SERVICE <http://x/> {} }", "SELECT * { service\n# why\nsilent ?e {} }", "SELECT * { SERVICE ex:e {} }"):
+        assert guard.SERVICE.search(query)
+
+
+def test_nesting_deeper_than_the_parser_takes_is_a_client_error():
+    with pytest.raises(guard.Refused, match="nests brackets 300 deep") as caught:
+        guard.check("SELECT * WHERE " + "{" * 300 + "}" * 300, ALLOWED)
+    assert caught.value.status == 400
+
+
+def test_concurrent_first_parses_all_refuse_the_same_way():
+    """rdflib's grammar breaks if two threads initialise it at once; the guard serialises parses."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_):
+        try:
+            guard.check("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", ALLOWED)
+        except guard.Refused as error:
+            return error.status, "is refused" in error.message
+
+    with ThreadPoolExecutor(16) as pool:
+        assert set(pool.map(attempt, range(64))) == {(403, True)}

@@ -1,0 +1,486 @@
+"""Issue 7's benchmark: build each dataset with `nolsi build`, serve it with nolsi, Oxigraph server and
+rdflib-endpoint, and measure build, cold start, memory, throughput, latency and answer equality.
+
+    python -m bench                     # real graph, synthetic 100k and 1M
+    python -m bench --sizes real,100k   # a subset
+    python -m bench --quick             # a smoke run of the real graph (about a minute)
+
+Writes bench/results/<date>.json and .png and prints a side-by-side table. Generated data, stores
+and server logs go to var/bench/ (ignored by git). No timing here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import report, synthetic
+from bench.load import Cell, percentile, run_cell
+from bench.queries import Query, mix, normalise
+from bench.targets import MemoryMonitor, Target, free_port, get, post, run_with_rusage
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench"
+RESULTS = ROOT / "bench" / "results"
+NOLSI = ROOT / ".venv" / "bin" / "nolsi"
+NOLSI_PYTHON = ROOT / ".venv" / "bin" / "python"
+BIN = Path(sys.executable).parent  # the bench venv: oxigraph, rdflib-endpoint, py-spy
+ID = "https://w3id.org/nolsi/id/"
+SIZES = {"real": None, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+PROBE = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
+SUMMARY = re.compile(
+    r"built (?P<version>\S+): (?P<files>\d+) files, (?P<graphs>\d+) graphs, (?P<triples>\d+) triples, "
+    r"(?P<violations>\d+) violations, (?P<warnings>\d+) warnings \((?P<timings>[^)]*)\)"
+)
+
+
+@dataclass
+class Dataset:
+    name: str
+    triples: int | None  # None: the curated graph of data/
+
+    @property
+    def work(self) -> Path:
+        return WORK / self.name
+
+    @property
+    def data_dir(self) -> Path | None:
+        return None if self.triples is None else WORK / "data" / f"synthetic-{self.name}"
+
+    @property
+    def entity(self) -> str:
+        return ID + "ri/elixir-norway"  # in the synthetic graphs too (bench/synthetic.py RENAME)
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# -- build -----------------------------------------------------------------------------------------
+
+
+def build(ds: Dataset, shapes: bool, validate_timeout: float) -> dict:
+    """`nolsi build` into a fresh store; on SHACL failure or time-out, record it and build with --no-shapes."""
+    store = ds.work / "store"
+    result: dict = {}
+    if ds.data_dir is not None:
+        started = time.perf_counter()
+        result["generated"] = synthetic.write(ds.triples, ds.data_dir)
+        result["generate_s"] = round(time.perf_counter() - started, 2)
+        log(f"{ds.name}: generated {result['generated']['triples_written']} triples in {result['generate_s']} s")
+    base = [str(NOLSI), "build", "--store", str(store)]
+    if ds.data_dir is not None:
+        base += ["--data-dir", str(ds.data_dir)]
+    attempts = [True, False] if shapes else [False]
+    for with_shapes in attempts:
+        shutil.rmtree(store, ignore_errors=True)
+        argv = base + ([] if with_shapes else ["--no-shapes"])
+        log(f"{ds.name}: nolsi build{'' if with_shapes else ' --no-shapes'}")
+        status, output, wall, peak = run_with_rusage(argv, validate_timeout if with_shapes else 3600)
+        key = "with_shapes" if with_shapes else "no_shapes"
+        attempt = {"status": status, "wall_s": round(wall, 2), "peak_rss_mb": round(peak / 2**20, 1)}
+        match = SUMMARY.search(output)
+        if match:
+            attempt.update({k: int(v) for k, v in match.groupdict().items() if k not in ("version", "timings")})
+            attempt["version"] = match["version"]
+            attempt["seconds"] = {k: float(v.rstrip("s")) for k, v in (t.split() for t in match["timings"].split(", "))}
+        failed = re.search(r"validation failed with (\d+) SHACL violation", output)
+        if failed:
+            attempt["violations"] = int(failed.group(1))
+            attempt["note"] = "SHACL violations: the store was not changed; the time is read + validate"
+        if status is None:
+            attempt["note"] = f"stopped after {validate_timeout:g} s (validation did not finish)"
+        if status not in (0, None) and not failed:
+            attempt["output_tail"] = output[-2000:]
+        result[key] = attempt
+        log(f"{ds.name}:   -> status {status}, {wall:.1f} s, peak RSS {peak / 2**20:.0f} MB"
+            + (f", {attempt.get('violations')} violations" if failed else "")
+            + (f", {attempt['seconds']}" if "seconds" in attempt else ""))
+        if status == 0:
+            result["served"] = key
+            break
+    if "served" not in result:
+        raise SystemExit(f"{ds.name}: the build failed; see the output above")
+    return result
+
+
+def dumps(ds: Dataset, version: str) -> tuple[Path, Path]:
+    """The release's N-Quads (named graphs) and N-Triples (their merge, the default graph), unpacked."""
+    release = ds.work / "store" / "releases" / version
+    out = []
+    for suffix in ("nq", "nt"):
+        target = ds.work / f"dump.{suffix}"
+        with gzip.open(release / f"nolsi-{version}.{suffix}.gz", "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        out.append(target)
+    return out[0], out[1]
+
+
+def oxigraph_load(ds: Dataset, nquads: Path, ntriples: Path) -> dict:
+    """Load the named graphs and, into the default graph, their merge: the same dataset nolsi serves."""
+    location = ds.work / "oxigraph"
+    shutil.rmtree(location, ignore_errors=True)
+    status, output, wall, peak = run_with_rusage(
+        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(nquads), str(ntriples)], 3600)
+    if status != 0:
+        raise SystemExit(f"oxigraph load failed: {output[-2000:]}")
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak / 2**20, 1)}
+
+
+# -- targets ---------------------------------------------------------------------------------------
+
+
+def make_targets(ds: Dataset, nquads: Path, names: list[str]) -> list[Target]:
+    store = str(ds.work / "store")
+    logs = ds.work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    def nolsi(name: str, workers: int, cache: bool) -> Target:
+        port = free_port()
+        env = {"NOLSI_STORE": store, "NOLSI_WORKERS": str(workers)}
+        if not cache:
+            env["NOLSI_CACHE_BYTES"] = "0"  # nothing fits: every request is evaluated
+        return Target(name, [str(NOLSI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+                      env, port, saved_routes=True, log=logs / f"{name}.log")
+
+    def oxigraph() -> Target:
+        port = free_port()
+        return Target("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(ds.work / "oxigraph"),
+                                   "--bind", f"127.0.0.1:{port}"], {}, port, log=logs / "oxigraph.log")
+
+    def rdflib_endpoint() -> Target:
+        port = free_port()
+        return Target("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                                          str(nquads)], {}, port, path="/", log=logs / "rdflib-endpoint.log")
+
+    factories = {
+        "nolsi": lambda: nolsi("nolsi", 2, True),
+        "nolsi-nocache": lambda: nolsi("nolsi-nocache", 2, False),
+        "nolsi-1w-nocache": lambda: nolsi("nolsi-1w-nocache", 1, False),
+        "oxigraph": oxigraph,
+        "rdflib-endpoint": rdflib_endpoint,
+    }
+    return [factories[n]() for n in names]
+
+
+def ask(target: Target, query: Query, timeout: float = 600) -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    if target.saved_routes and query.saved_path:
+        status, body = get(target.port, query.saved_path, query.accept, timeout=timeout)
+    else:
+        status, body = post(target.port, target.path, query.text, query.accept, timeout=timeout)
+    return status, body, time.perf_counter() - started
+
+
+def check_answers(targets: list[Target], queries: list[Query], timeout: float) -> dict:
+    """Ask every target every query once; compare normalised answers with nolsi's (or the first target's).
+
+    A query that takes longer than `timeout` is left out of that target's load mix, and the target is
+    restarted (a server computing a runaway query may not stop when the client goes away).
+    """
+    answers: dict[str, dict] = {}
+    reference = next((t for t in targets if t.name == "nolsi" and t.alive), next((t for t in targets if t.alive), None))
+    for query in queries:
+        entry: dict = {"rows": {}, "first_ms": {}, "mismatches": []}
+        normal: dict[str, list] = {}
+        for target in targets:
+            if not target.alive:
+                continue
+            try:
+                status, body, seconds = ask(target, query, timeout)
+            except (TimeoutError, OSError) as error:
+                entry["first_ms"][target.name] = None
+                entry["mismatches"].append(f"{target.name}: no answer within {timeout:g} s ({type(error).__name__})")
+                target.excluded[query.name] = f"no answer within {timeout:g} s"
+                log(f"  {target.name}: {query.name} took over {timeout:g} s; restarting it, query left out of its load mix")
+                target.stop()
+                cold = target.cold_start_s
+                target.start(PROBE, timeout=900)
+                target.cold_start_s = cold
+                continue
+            entry["first_ms"][target.name] = round(seconds * 1000, 1)
+            if status != 200:
+                entry["mismatches"].append(f"{target.name}: HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
+                continue
+            try:
+                normal[target.name] = normalise(query, body)
+                entry["rows"][target.name] = len(normal[target.name])
+            except Exception as error:  # noqa: BLE001 - a report, not a failure
+                entry["mismatches"].append(f"{target.name}: unreadable answer: {error}")
+        if reference and reference.name in normal:
+            expected = normal[reference.name]
+            for name, got in normal.items():
+                if got != expected:
+                    missing = len([r for r in expected if r not in got])
+                    extra = len([r for r in got if r not in expected])
+                    entry["mismatches"].append(
+                        f"{name} differs from {reference.name}: {len(got)} vs {len(expected)} rows, "
+                        f"{missing} missing, {extra} extra; e.g. {(set(map(repr, got)) ^ set(map(repr, expected))).pop()[:300] if missing or extra else 'duplicates differ'}")
+        answers[query.name] = entry
+    return answers
+
+
+# -- load ------------------------------------------------------------------------------------------
+
+
+def summarise(cells: list[Cell]) -> dict:
+    samples = [s for c in cells for s in c.samples]
+    ok = [s.seconds for s in samples if s.status == 200]
+    elapsed = sum(c.elapsed for c in cells)
+    per_query: dict[str, dict] = {}
+    for name in sorted({s.query for s in samples}):
+        lat = [s.seconds for s in samples if s.query == name and s.status == 200]
+        per_query[name] = {"n": len(lat), "p50_ms": _ms(percentile(lat, 50)), "p99_ms": _ms(percentile(lat, 99))}
+    statuses = collections.Counter(f"{s.status} {s.query}" for s in samples if s.status != 200)
+    return {
+        "requests": len(samples),
+        "errors": len(samples) - len(ok),
+        "error_statuses": dict(statuses.most_common()),  # "status query": count (status 0: no HTTP answer)
+        "seconds": round(elapsed, 2),
+        "rps": round(len(ok) / elapsed, 2) if elapsed else None,
+        "load_avg_1m": round(sum(getattr(c, "load_avg", 0) for c in cells) / len(cells), 2) if cells else None,
+        "p50_ms": _ms(percentile(ok, 50)),
+        "p95_ms": _ms(percentile(ok, 95)),
+        "p99_ms": _ms(percentile(ok, 99)),
+        "per_query": per_query,
+    }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+def load_phase(targets: list[Target], queries: list[Query], concurrencies: list[int], seconds: float, rounds: int,
+               slow_s: float, mode_note: str, slow: set[str], warmup_passes: int = 4) -> dict:
+    """Rounds of cells; in each round every concurrency, and within it every target in a rotated order.
+
+    `slow` names targets whose first answers (the answer check) averaged over `slow_s`: no concurrent warm-up.
+    """
+    cells: dict[tuple[str, int], list[Cell]] = {}
+    skipped: dict[str, str] = {}
+    live = [t for t in targets if t.alive]
+
+    def own(target: Target) -> list[Query]:
+        return [q for q in queries if q.name not in target.excluded]
+
+    for target in live:  # warm-up, first one client on fresh connections (so every web worker sees every query once:
+        # nolsi's SERVICE guard parses with rdflib, whose parser breaks for good when first used from several threads
+        # at once), then all clients: every evaluator process and thread pool started, caches as in steady state
+        if target.saved_routes:
+            for _ in range(warmup_passes):
+                for query in queries:
+                    ask(target, query)
+        if target.name not in slow:
+            run_cell(target.port, target.saved_routes, own(target), max(concurrencies), min(seconds, 2.0), timeout=600,
+                     endpoint=target.path)
+    for r in range(rounds):
+        for c in concurrencies:
+            order = live[r % len(live):] + live[: r % len(live)]
+            if c % 2 == 0:
+                order = order[::-1]
+            for target in order:
+                if target.name in skipped and c > min(concurrencies):
+                    continue
+                if target.name in slow and r > 0:  # one round is all a slow target gets: it would take too long
+                    continue
+                load_before = os.getloadavg()[0]
+                cell = run_cell(target.port, target.saved_routes, own(target), c, seconds, timeout=600, endpoint=target.path)
+                cell.target = target.name
+                cell.load_avg = (load_before + os.getloadavg()[0]) / 2
+                cells.setdefault((target.name, c), []).append(cell)
+                ok = [s.seconds for s in cell.samples if s.status == 200]
+                log(f"  round {r + 1} c={c} {target.name}: {len(ok) / cell.elapsed:.1f} req/s, "
+                    f"p50 {(_ms(percentile(ok, 50)) or 0):.1f} ms, {len(cell.samples) - len(ok)} errors")
+                if c == min(concurrencies) and ok and sum(ok) / len(ok) > slow_s:
+                    skipped[target.name] = (f"mean latency {sum(ok) / len(ok):.2f} s at {c} client(s) is over "
+                                            f"{slow_s:g} s: higher concurrency not run")
+    out: dict = {"note": mode_note, "skipped": skipped, "one_round_only": sorted(slow), "cells": {},
+                 "left_out_of_mix": {t.name: t.excluded for t in targets if t.excluded}}
+    for (name, c), group in sorted(cells.items()):
+        out["cells"].setdefault(name, {})[str(c)] = summarise(group)
+    return out
+
+
+# -- profiling -------------------------------------------------------------------------------------
+
+
+def profile_nolsi(target: Target, queries: list[Query], seconds: float, out: Path) -> dict:
+    """py-spy over nolsi's whole process tree while 8 clients run the mix: where does the time go?"""
+    spy = BIN / "py-spy"
+    if not spy.exists() or not target.alive:
+        return {}
+    raw = out.with_suffix(".txt")
+    rec = subprocess.Popen([str(spy), "record", "--pid", str(target.process.pid), "--subprocesses",
+                            "--duration", str(int(seconds) + 1), "--rate", "200", "--format", "raw", "--output", str(raw)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    run_cell(target.port, target.saved_routes, queries, 8, seconds, timeout=600, endpoint=target.path)
+    rec.wait(timeout=120)
+    return report.summarise_profile(raw) if raw.exists() else {}
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+def versions() -> dict:
+    def run(argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+        except OSError:
+            return None
+
+    nolsi_side = run([str(NOLSI_PYTHON), "-c", "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in "
+                      "('pyoxigraph', 'pyshacl', 'rdflib', 'flask', 'gunicorn')}))"])
+    import importlib.metadata as m
+
+    return {
+        "python": platform.python_version(),
+        "nolsi_side": json.loads(nolsi_side) if nolsi_side else None,
+        "oxigraph_cli": run([str(BIN / "oxigraph"), "--version"]),
+        "rdflib_endpoint": m.version("rdflib-endpoint"),
+        "rdflib_in_endpoint": m.version("rdflib"),
+        "uvicorn": m.version("uvicorn"),
+        "git_commit": run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+        "git_dirty": bool(run(["git", "-C", str(ROOT), "status", "--porcelain"])),
+    }
+
+
+def machine() -> dict:
+    import psutil
+
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "platform": platform.platform()}
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupted)  # so that `finally` stops the servers this run started
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="real,100k,1m", help="comma-separated: real, 10k, 100k, 1m")
+    parser.add_argument("--quick", action="store_true", help="smoke run: real graph, 1 s cells, 1 round")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per cell (one target, one concurrency)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds over all cells, alternating targets")
+    parser.add_argument("--concurrency", default="1,4,8")
+    parser.add_argument("--targets", default="nolsi,nolsi-nocache,nolsi-1w-nocache,oxigraph,rdflib-endpoint")
+    parser.add_argument("--no-shapes", action="store_true", help="build without SHACL validation")
+    parser.add_argument("--validate-timeout", type=float, default=1800, help="give up a build with SHACL after this")
+    parser.add_argument("--slow", type=float, default=1.0, help="skip higher concurrency for a target slower than this (s/request)")
+    parser.add_argument("--query-timeout", type=float, default=60, help="answer check: leave a query out of a target's "
+                        "load mix if it takes longer than this")
+    parser.add_argument("--rdflib-max", type=int, default=100_000, help="run rdflib-endpoint only up to this many triples")
+    parser.add_argument("--profile", action="store_true", help="py-spy nolsi (no cache) under 8 clients")
+    parser.add_argument("--out", type=Path, default=None, help="results file (default bench/results/<date>.json)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = "real" if args.sizes == parser.get_default("sizes") else args.sizes
+        args.seconds, args.rounds = 1.0, 1
+        if args.concurrency == parser.get_default("concurrency"):
+            args.concurrency = "1,8"
+        if args.targets == parser.get_default("targets"):
+            args.targets = "nolsi,oxigraph,rdflib-endpoint"
+        args.query_timeout = min(args.query_timeout, 10)
+    sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {unknown}; use {', '.join(SIZES)}")
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    names = [n.strip() for n in args.targets.split(",") if n.strip()]
+
+    started = datetime.now(timezone.utc)
+    results: dict = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(),
+        "settings": {"sizes": sizes, "seconds_per_cell": args.seconds, "rounds": args.rounds,
+                     "concurrency": concurrencies, "targets": names, "quick": args.quick,
+                     "shapes": not args.no_shapes, "validate_timeout_s": args.validate_timeout},
+        "datasets": {},
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = args.out or RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+
+    for size in sizes:
+        ds = Dataset(size, SIZES[size])
+        ds.work.mkdir(parents=True, exist_ok=True)
+        entry: dict = {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+        results["datasets"][size] = entry
+        entry["build"] = build(ds, not args.no_shapes, args.validate_timeout)
+        served = entry["build"][entry["build"]["served"]]
+        nquads, ntriples = dumps(ds, served["version"])
+        entry["triples_served"] = served.get("triples")
+        if "oxigraph" in names:
+            log(f"{size}: oxigraph load")
+            entry["oxigraph_load"] = oxigraph_load(ds, nquads, ntriples)
+        queries = mix(ROOT / "queries", ds.entity, ds.entity)
+        here = [n for n in names if not (n == "rdflib-endpoint" and (ds.triples or 0) > args.rdflib_max)]
+        if here != names:
+            entry["not_run"] = {"rdflib-endpoint": f"over --rdflib-max {args.rdflib_max} triples: one pass of the mix "
+                                                   "would take many minutes (see the 100k figures)"}
+        targets = make_targets(ds, nquads, here)
+        monitor = MemoryMonitor(targets)
+        monitor.start()
+        try:
+            for target in targets:
+                log(f"{size}: starting {target.name}")
+                target.start(PROBE, timeout=900)
+                log(f"{size}:   {target.name}: " + (f"first answer after {target.cold_start_s:.2f} s"
+                                                    if target.cold_start_s else target.start_error))
+            log(f"{size}: comparing answers")
+            entry["answers"] = check_answers(targets, queries, args.query_timeout)
+            for name, a in entry["answers"].items():
+                if a["mismatches"]:
+                    log(f"  {name}: " + "; ".join(a["mismatches"]))
+            log(f"{size}: load, {args.rounds} round(s) of {args.seconds:g} s cells")
+            slow = {t.name for t in targets
+                    if t.excluded or sum(a["first_ms"].get(t.name) or 0 for a in entry["answers"].values())
+                    / len(queries) > args.slow * 1000}
+            entry["load"] = load_phase(targets, queries, concurrencies, args.seconds, args.rounds, args.slow,
+                                       "nolsi: answers cached in-process (steady state of repeated queries); "
+                                       "nolsi-nocache, nolsi-1w-nocache: NOLSI_CACHE_BYTES=0, every request evaluated",
+                                       slow, 2 if args.quick else 4)
+            if args.profile:
+                prof_target = next((t for t in targets if t.name == "nolsi-nocache"), None)
+                if prof_target:
+                    log(f"{size}: profiling nolsi-nocache with py-spy")
+                    entry["profile"] = profile_nolsi(prof_target, queries, max(args.seconds, 8),
+                                                     ds.work / "profile")
+        finally:
+            for target in targets:
+                target.stop()
+            monitor.stop()
+        entry["servers"] = {t.name: {
+            "cold_start_s": round(t.cold_start_s, 3) if t.cold_start_s else None, "start_error": t.start_error,
+            "idle_rss_mb": round(t.idle_rss / 2**20, 1), "idle_pss_mb": round(t.idle_pss / 2**20, 1),
+            "peak_rss_mb": round(t.peak_rss / 2**20, 1), "peak_pss_mb": round(t.peak_pss / 2**20, 1),
+            "max_processes": t.max_processes,
+        } for t in targets}
+        out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+
+    results["targets_of_issue_7"] = report.issue_targets(results)
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    chart = report.chart(results, out.with_suffix(".png"))
+    print()
+    print(report.table(results))
+    log(f"results: {out}" + (f", chart: {chart}" if chart else ""))
+    return 0
