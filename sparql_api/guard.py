@@ -24,6 +24,7 @@ SERVICE = re.compile(
     rf"(?<![\w:.#-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE
 )
 MAX_DEPTH = 256
+UNARY_RUN = re.compile(rf"[!+-](?:\s*[!+-]){{{MAX_DEPTH},}}")  # `!!!!x` nests as deep as brackets do
 _parser = threading.Lock()  # rdflib's pyparsing grammar is not safe to initialise from two threads
 
 
@@ -43,6 +44,8 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
         deepest = max(deepest, depth)
     if deepest > MAX_DEPTH:
         raise Refused(400, f"The query nests brackets {deepest} deep; at most {MAX_DEPTH} are accepted.")
+    if UNARY_RUN.search(query):
+        raise Refused(400, f"The query chains more than {MAX_DEPTH} unary operators (!, +, -).")
     if not SERVICE.search(_unescape(query)):
         return
     try:

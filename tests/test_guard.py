@@ -74,3 +74,9 @@ def test_concurrent_first_parses_all_refuse_the_same_way():
 
     with ThreadPoolExecutor(16) as pool:
         assert set(pool.map(attempt, range(64))) == {(403, True)}
+
+
+def test_long_chains_of_unary_operators_are_a_client_error():
+    with pytest.raises(guard.Refused, match="chains more than 256 unary operators"):
+        guard.check("ASK { FILTER(" + "!" * 20000 + "true) }", ALLOWED)
+    guard.check("ASK { FILTER(!!true && -(-1) = 1) }", ALLOWED)
