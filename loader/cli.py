@@ -101,9 +101,7 @@ def validate_command(files: tuple[Path, ...], **options) -> None:
 def serve(**options) -> None:
     """Serve the store under gunicorn, building it first if there is none."""
     settings = _settings(**options)
-    try:
-        store.resolve(settings.store)
-    except store.StoreError:
+    if not store.exists(settings.store):
         click.echo(f"no store in {settings.store}, building it first", err=True)
         summary = _run(lambda: pipeline.build(settings, None, _progress))
         click.echo(f"built {summary.version}: {summary}", err=True)

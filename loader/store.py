@@ -54,6 +54,12 @@ def is_store(path: Path) -> bool:
     return (path / "CURRENT").is_file()
 
 
+def exists(store: Path) -> bool:
+    """Whether `store` is a store or a store folder at all, whole or damaged (not: nothing there yet)."""
+    store = Path(store)
+    return is_store(store) or (store / CURRENT).is_symlink() or (store / CURRENT).exists()
+
+
 def resolve(store: Path) -> Path:
     """The built store to serve: `<store>/current`, or `store` itself if it is a store."""
     store = Path(store)
@@ -64,7 +70,7 @@ def resolve(store: Path) -> Path:
         target = current.resolve()
         if is_store(target):
             return target
-        raise StoreError(f"{current} points at {target}, which is not an Oxigraph store")
+        raise StoreError(f"{current} points at {target}, which is not an Oxigraph store; rebuild with `nolsi build`")
     raise StoreError(f"no store at {store}: run `nolsi build` first")
 
 

@@ -17,26 +17,28 @@ from sparql_api.evaluator import Answer
 class AnswerCache:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Answer, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Answer | None:
         with self._lock:
-            answer = self._entries.get(key)
-            if answer is not None:
-                self._entries.move_to_end(key)
-            return answer
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
 
     def put(self, key: Hashable, answer: Answer) -> None:
-        size = len(answer.body)
+        # The key holds the query text, which can be as large as the answer: count both.
+        size = len(answer.body) + sum(len(part) for part in key if isinstance(part, str))
         if answer.status != 200 or size > self.max_bytes // 8:
             return
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = answer
+            self._entries[key] = (answer, size)
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.body)
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._bytes -= evicted
