@@ -24,6 +24,7 @@ SERVICE = re.compile(
     rf"(?<![\w:.#-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE
 )
 MAX_DEPTH = 256
+MAX_CHECKED = 16_000  # the largest query text that mentions SERVICE which the guard will parse
 UNARY_RUN = re.compile(rf"[!+-](?:\s*[!+-]){{{MAX_DEPTH},}}")  # `!!!!x` nests as deep as brackets do
 _parser = threading.Lock()  # rdflib's pyparsing grammar is not safe to initialise from two threads
 
@@ -49,6 +50,9 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
     unescaped = _unescape(query)
     if not (SERVICE.search(query) or SERVICE.search(unescaped)):
         return
+    if len(query) > MAX_CHECKED:
+        # rdflib parses in pure Python, in the web process, where no time limit can stop it.
+        raise Refused(403, f"A query over {MAX_CHECKED} characters that mentions SERVICE cannot be checked; federated queries are refused.")
     if unescaped != query:
         # rdflib applies codepoint escapes before parsing (section 19.2), Oxigraph only inside
         # strings and IRIs: the two would read different queries, so the check would be unsound.

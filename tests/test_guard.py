@@ -80,3 +80,10 @@ def test_long_chains_of_unary_operators_are_a_client_error():
     with pytest.raises(guard.Refused, match="chains more than 256 unary operators"):
         guard.check("ASK { FILTER(" + "!" * 20000 + "true) }", ALLOWED)
     guard.check("ASK { FILTER(!!true && -(-1) = 1) }", ALLOWED)
+
+
+def test_a_long_query_that_mentions_service_is_refused_without_parsing():
+    query = "SELECT ?x WHERE { VALUES ?x {" + " 1" * 10_000 + " } }\n# SERVICE <http://example.org/sparql>"
+    with pytest.raises(guard.Refused, match="over 16000 characters") as caught:
+        guard.check(query, ALLOWED)
+    assert caught.value.status == 403
