@@ -13,8 +13,8 @@ format the client asked for, all in Oxigraph.
 
 from __future__ import annotations
 
+import collections
 import ctypes
-import queue
 import resource
 import signal
 import socket
@@ -208,10 +208,12 @@ class Pool:
 
     def __init__(self, size: int, memory_limit: int = 0, warm: int = 0):
         self._memory_limit = memory_limit
-        self._idle: queue.LifoQueue[Evaluator] = queue.LifoQueue()
+        # Warm evaluators are taken from the right; new ones join at the left, so a request never
+        # waits for an interpreter to start while a started one is idle. (deque ops are atomic.)
+        self._idle: collections.deque[Evaluator] = collections.deque()
         self._slots = threading.BoundedSemaphore(size)
         for _ in range(warm):  # started now, so the first requests find them ready
-            self._idle.put(Evaluator(memory_limit))
+            self._idle.appendleft(Evaluator(memory_limit))
 
     def run(self, job: Job, timeout: float) -> Answer:
         with self._slots:
@@ -222,16 +224,16 @@ class Pool:
                 evaluator.kill()
                 return Answer(503, b"The query engine stopped unexpectedly; please retry.\n", "text/plain")
             except QueryTimeout:
-                self._idle.put(Evaluator(self._memory_limit))  # starts now, ready for the next request
+                self._idle.appendleft(Evaluator(self._memory_limit))  # starts now, used once the warm ones are busy
                 raise
-            self._idle.put(evaluator)
+            self._idle.append(evaluator)
             return answer
 
     def _checkout(self) -> Evaluator:
         while True:
             try:
-                evaluator = self._idle.get_nowait()
-            except queue.Empty:
+                evaluator = self._idle.pop()
+            except IndexError:
                 return Evaluator(self._memory_limit)
             if evaluator.alive:
                 return evaluator
@@ -240,8 +242,8 @@ class Pool:
     def close(self) -> None:
         while True:
             try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
+                self._idle.pop().kill()
+            except IndexError:
                 return
 
 
