@@ -17,11 +17,11 @@ from rdflib.term import URIRef
 
 CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # The SERVICE keyword as it must stand in a query (section 18, [59] ServiceGraphPattern): not part
-# of a name (schema:Service), followed by whitespace or comments, optional SILENT, then an IRI,
+# of a name (schema:Service, ?service), followed by whitespace or comments, optional SILENT, then an IRI,
 # a prefixed name or a variable. Text that does not match cannot hold a SERVICE clause.
 GAP = r"(?:\s|#[^\n]*(?:\n|$))+"
 SERVICE = re.compile(
-    rf"(?<![\w:.#-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE
+    rf"(?<![\w:.#?$-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE
 )
 MAX_DEPTH = 256
 MAX_CHECKED = 16_000  # the largest query text that mentions SERVICE which the guard will parse

@@ -87,3 +87,7 @@ def test_a_long_query_that_mentions_service_is_refused_without_parsing():
     with pytest.raises(guard.Refused, match="over 16000 characters") as caught:
         guard.check(query, ALLOWED)
     assert caught.value.status == 403
+
+
+def test_a_variable_named_service_is_not_the_keyword():
+    assert not guard.SERVICE.search("SELECT ?service WHERE { ?service dct:type ?kind . $service ex:p ?o }")
