@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -106,9 +105,10 @@ def serve(**options) -> None:
         summary = _run(lambda: pipeline.build(settings, None, _progress))
         click.echo(f"built {summary.version}: {summary}", err=True)
     _run(lambda: store.check(store.resolve(settings.store)))
-    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
     argv = [
-        gunicorn,
+        # As a module, not the `gunicorn` script: evaluators forked later re-import the main module
+        # by name, and multiprocessing skips a `__main__` module (sparql_api/evaluator.py).
+        sys.executable, "-m", "gunicorn",
         "--bind", f"{settings.host}:{settings.port}",
         "--workers", str(settings.workers),
         "--worker-class", "gthread",
@@ -117,7 +117,7 @@ def serve(**options) -> None:
         "--no-control-socket",
         "sparql_api.app:create_app()",
     ]
-    os.execve(gunicorn, argv, {**os.environ, **settings.to_env()})
+    os.execve(sys.executable, argv, {**os.environ, **settings.to_env()})
 
 
 class Failure(click.ClickException):

@@ -14,12 +14,10 @@ format the client asked for, all in Oxigraph.
 from __future__ import annotations
 
 import collections
-import ctypes
+import multiprocessing
+import os
 import resource
-import signal
-import socket
-import subprocess
-import sys
+import select
 import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -27,7 +25,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-from sparql_api import formats
+from sparql_api import formats, guard
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,7 @@ class Job:
     row_limit: int
     substitutions: tuple[tuple[str, tuple], ...] = ()
     base_iri: str | None = None
+    service_allowlist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,20 @@ class QueryTimeout(Exception):
 
 READY = "ready"
 STARTUP_TIMEOUT = 60.0  # seconds an evaluator may take to start; not counted against the query
-
-
+# Oxigraph's parser and planner recurse once per operator of a chain (`1 + 1 + ...`, `<p>/<p>/...`,
+# BIND after BIND), one to three kilobytes a level: the 8 MB default stack overflows, killing the
+# process, at about 3,000 BINDs. With 1 GiB no query of the 1 MB request limit got there (measured
+# for every kind of chain; see RELIABILITY.md); it is address space, only the pages used are memory.
+STACK_BYTES = 1 << 30
 
 
 def evaluate(store: pyoxigraph.Store, job: Job) -> Answer:
-    """Run one job against an open store; called inside an evaluator process (or directly in tests)."""
+    """Check and run one job against an open store; called inside an evaluator process (or
+    directly in tests)."""
+    try:
+        guard.check(job.query, job.service_allowlist)
+    except guard.Refused as error:
+        return Answer(error.status, f"{error.message}\n".encode(), "text/plain")
     options = {
         "substitutions": {pyoxigraph.Variable(name): _term(spec) for name, spec in job.substitutions},
         "base_iri": job.base_iri,  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
@@ -130,20 +137,35 @@ def _term(spec: tuple):
     return pyoxigraph.Literal(value, datatype=NamedNode(extra))
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when the web worker that started it dies, even by SIGKILL
-    in the middle of a query (prctl PR_SET_PDEATHSIG); elsewhere the closed socket ends it."""
+def _die_with(web_process: int) -> None:
+    """End this process as soon as the web process that asked for it ends, even by SIGKILL in the
+    middle of a query: a thread waits on a pidfd of it (Linux). Elsewhere the closed connection
+    ends the evaluator once its query is done."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+        handle = os.pidfd_open(web_process)
+    except (AttributeError, OSError):
+        return
+
+    def watch() -> None:
+        select.select([handle], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(connection: Connection, memory_limit: int) -> None:
-    """The evaluator's loop: one job in, one answer out, until the web process goes away."""
-    _die_with_parent()
+def _serve(connection: Connection, memory_limit: int, web_process: int) -> None:
+    """The evaluator's loop: one job in, one answer out, until the web process goes away. It runs
+    in a thread because only a new thread can be given the large stack the engine needs."""
+    _die_with(web_process)
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    threading.stack_size(STACK_BYTES)
+    loop = threading.Thread(target=_loop, args=(connection,))
+    loop.start()
+    loop.join()
+
+
+def _loop(connection: Connection) -> None:
     stores: dict[str, pyoxigraph.Store] = {}
     connection.send(READY)
     while True:
@@ -163,22 +185,22 @@ def _serve(connection: Connection, memory_limit: int) -> None:
         connection.send(answer)
 
 
-class Evaluator:
-    """One evaluator process and the socket to it.
+# Evaluators are forked from a fork server: a small single-threaded process that has imported the
+# engine and rdflib's SPARQL parser (for the guard) once, so a new evaluator is ready in
+# milliseconds, not the half second of a fresh interpreter. Never forked from the web process
+# itself: it runs threads, and a fork of a threaded process can hold locks nobody will release.
+_forks = multiprocessing.get_context("forkserver")
+_forks.set_forkserver_preload(["sparql_api.evaluator", "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
 
-    A fresh interpreter, not a fork: the web process runs threads, and forking a threaded
-    process can leave the child holding locks nobody will release.
-    """
+
+class Evaluator:
+    """One evaluator process and the connection to it."""
 
     def __init__(self, memory_limit: int):
-        mine, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from sparql_api.evaluator import main; main()", str(theirs.fileno()), str(memory_limit)],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-        )
+        self.connection, theirs = _forks.Pipe()
+        self.process = _forks.Process(target=_serve, args=(theirs, memory_limit, os.getpid()), daemon=True)
+        self.process.start()
         theirs.close()
-        self.connection = Connection(mine.detach())
         self.ready = False
 
     def run(self, job: Job, timeout: float) -> Answer:
@@ -195,12 +217,12 @@ class Evaluator:
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.wait()
+        self.process.join()
         self.connection.close()
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.process.is_alive()
 
 
 class Pool:
@@ -209,11 +231,11 @@ class Pool:
     def __init__(self, size: int, memory_limit: int = 0, warm: int = 0):
         self._memory_limit = memory_limit
         # Warm evaluators are taken from the right; new ones join at the left, so a request never
-        # waits for an interpreter to start while a started one is idle. (deque ops are atomic.)
+        # waits for an evaluator to start while a started one is idle. (deque ops are atomic.)
         self._idle: collections.deque[Evaluator] = collections.deque()
         self._slots = threading.BoundedSemaphore(size)
         for _ in range(warm):  # started now, so the first requests find them ready
-            self._idle.appendleft(Evaluator(memory_limit))
+            self._start()
 
     def run(self, job: Job, timeout: float) -> Answer:
         with self._slots:
@@ -224,10 +246,13 @@ class Pool:
                 evaluator.kill()
                 return Answer(503, b"The query engine stopped unexpectedly; please retry.\n", "text/plain")
             except QueryTimeout:
-                self._idle.appendleft(Evaluator(self._memory_limit))  # starts now, used once the warm ones are busy
+                self._start()  # now, so that it is ready once the warm ones are busy
                 raise
             self._idle.append(evaluator)
             return answer
+
+    def _start(self) -> None:
+        self._idle.appendleft(Evaluator(self._memory_limit))
 
     def _checkout(self) -> Evaluator:
         while True:
@@ -246,7 +271,3 @@ class Pool:
             except IndexError:
                 return
 
-
-def main() -> None:
-    """Entry point of an evaluator process: `main(socket_fd, memory_limit)` from argv."""
-    _serve(Connection(int(sys.argv[1])), int(sys.argv[2]))

@@ -4,16 +4,15 @@ Oxigraph executes `SERVICE <url>` by calling that URL. The endpoint must never m
 operator did not allow, so federated calls are refused unless their endpoint is on the
 configured allow-list. A keyword scan keeps the common case (no SERVICE) free; only a query that
 may contain SERVICE pays for a full parse with rdflib, and one that rdflib cannot parse is refused.
+
+The check runs in the evaluator process, just before the engine, never in the web process: an
+rdflib parse of a few kilobytes can take seconds, and only there does the time limit stop it.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-
-from rdflib.plugins.sparql.algebra import translateQuery, traverse
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.term import URIRef
 
 CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # The SERVICE keyword as it must stand in a query (section 18, [59] ServiceGraphPattern): not part
@@ -51,12 +50,17 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
     if not (SERVICE.search(query) or SERVICE.search(unescaped)):
         return
     if len(query) > MAX_CHECKED:
-        # rdflib parses in pure Python, in the web process, where no time limit can stop it.
+        # rdflib parses in pure Python, about half a millisecond a character: a longer text would
+        # only run into the time limit, and a refusal says more than a timeout.
         raise Refused(403, f"A query over {MAX_CHECKED} characters that mentions SERVICE cannot be checked; federated queries are refused.")
     if unescaped != query:
         # rdflib applies codepoint escapes before parsing (section 19.2), Oxigraph only inside
         # strings and IRIs: the two would read different queries, so the check would be unsound.
         raise Refused(403, "A query that mentions SERVICE may not use \\u escapes; federated queries are refused.")
+    from rdflib.plugins.sparql.algebra import translateQuery, traverse  # only evaluators that meet SERVICE pay the import
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.term import URIRef
+
     try:
         with _parser:
             algebra = translateQuery(parseQuery(query)).algebra

@@ -54,16 +54,13 @@ def run(
     cache = current_app.extensions["nolsi.cache"]
     answer = cache.get(key)  # only answers that passed the guard are ever cached
     if answer is None:
-        try:
-            guard.check(query, settings.service_allowlist)
-        except guard.Refused as error:
-            return plain(error.status, error.message)
         if request.method in ("GET", "HEAD") and etag in request.if_none_match:
             return _not_modified(etag, release)
         job = Job(
             store=release.path, query=query, default_graphs=default_graphs, named_graphs=named_graphs,
             solutions_format=solutions and solutions.name, graph_format=graphs and graphs.name,
             row_limit=settings.row_limit, substitutions=substitutions, base_iri=request.base_url,
+            service_allowlist=settings.service_allowlist,
         )
         try:
             answer = current_app.extensions["nolsi.pool"].run(job, settings.query_timeout)

@@ -8,14 +8,15 @@ Every property sends generated requests to ONE server on the curated store (modu
 * no traceback in the body (`Traceback`, `File "`);
 
 and after each property the server still answers two simple queries with the answers it gave
-before the fuzzing started (`Server.still_answers`).
+before the fuzzing started (`Server.still_answers`). One more property runs in-process: the
+SERVICE guard (rdflib) against the engine (Oxigraph) on tricky lexical input.
 
 Hypothesis is bounded and reproducible: `derandomize=True` (the examples are a function of the
 test), no example database, no deadline, and no shrinking (a failing example is reported as
 found: shrinking against a live server can take minutes). Set NOLSI_FUZZ_EXAMPLES to scale every
 property (default 1.0 = the counts below, ~200-300 per property).
 
-Deterministic regression tests for the bugs the fuzzing found sit at the end of the file.
+Deterministic regression tests for the bugs the fuzzing and probing found sit at the end of the file.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ import time
 import uuid
 from urllib.parse import parse_qsl, quote, quote_from_bytes, urlencode, urlsplit
 
+import pyoxigraph
 import pytest
 import requests
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from loader.settings import Settings
-from sparql_api import catalogue, saved
+from sparql_api import catalogue, guard, saved
 from tests.conftest import ROOT, serving
 
 SCALE = float(os.environ.get("NOLSI_FUZZ_EXAMPLES", "1"))
@@ -482,6 +484,85 @@ def test_random_paths_never_leave_the_served_folders(server: Server):
     server.still_answers()
 
 
+# --- the SERVICE guard against the engine ------------------------------------------------------------
+#
+# The guard reads a query with rdflib, the engine with Oxigraph. Wherever the two tokenise a text
+# differently (codepoint escapes, quotes, comments, escapes in names), a SERVICE clause one of them
+# sees may be hidden from the other. In-process: the engine on an empty in-memory store, the SERVICE
+# endpoint on port 9, which Oxigraph refuses to call ("port 9 is not allowed"), so nothing connects.
+
+SERVICE_ENDPOINT = "http://127.0.0.1:9/sparql"
+STRING_PIECES = ["a", " ", "'", '"', "#", "{", "}", "<", ">", "\\\\", '\\"', "\\'", "\\n", "\\r", "\\t", "\\u0022", "\\u0027",
+                 "SERVICE", "\n", "\r", "%22", "\\u0023", "é", "\u2028"]
+LINE_ENDS = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"]
+
+
+@st.composite
+def literals(draw) -> str:
+    quote = draw(st.sampled_from(['"', "'", '"""', "'''"]))
+    body = "".join(draw(st.lists(st.sampled_from(STRING_PIECES), max_size=6)))
+    return quote + body + quote + draw(st.sampled_from(["", "", "@en", "^^<urn:t>", "^^e:t"]))
+
+
+@st.composite
+def iris(draw) -> str:
+    return "<urn:x:" + "".join(draw(st.lists(st.sampled_from(["a", "#", "'", "\\u0022", "\\u003E", "%3E", "/", "?", "{", "é"]), max_size=4))) + ">"
+
+
+@st.composite
+def pattern_parts(draw) -> str:
+    """One piece of a group graph pattern that carries tricky text: literals, IRIs, escaped local
+    names, comments ended by every kind of line break."""
+    n = draw(st.integers(0, 99))
+    kind = draw(st.sampled_from(["bind", "filter", "values", "name", "comment"]))
+    if kind == "bind":
+        return f"BIND({draw(literals() | iris())} AS ?v{n})"
+    if kind == "filter":
+        return f"FILTER({draw(literals())} != {draw(literals() | iris())})"
+    if kind == "values":
+        return f"VALUES ?w{n} {{ {draw(literals() | iris())} }}"
+    if kind == "name":
+        local = "".join(draw(st.lists(st.sampled_from(["a", "\\#", "\\'", '\\"', "\\)", "%22", ".b", "-"]), min_size=1, max_size=4)))
+        return f"BIND(e:{local} AS ?p{n})"
+    text = "".join(draw(st.lists(st.sampled_from(["a", " ", '"', "'", "<", "}", "{", "\\", "SERVICE"]), max_size=6)))
+    return "#" + text + draw(st.sampled_from(LINE_ENDS))
+
+
+def engine_calls_service(query: str) -> bool:
+    try:
+        results = ENGINE.query(query)
+        if not isinstance(results, pyoxigraph.QueryBoolean):
+            list(results)
+    except OSError as error:
+        return "port 9" in str(error)
+    except Exception:  # not a query the engine runs
+        return False
+    return False
+
+
+ENGINE = pyoxigraph.Store()
+
+
+def test_the_service_guard_sees_every_service_call_the_engine_makes():
+    """Whenever Oxigraph would call a SERVICE endpoint for a query, the guard refuses that query."""
+    reached = []
+
+    @fuzz_settings(400)
+    @given(before=st.lists(pattern_parts(), max_size=4), after=st.lists(pattern_parts(), max_size=4),
+           keyword=st.sampled_from(["SERVICE", "service", "SeRvIcE"]))
+    def prop(before, after, keyword):
+        query = (f"PREFIX e: <urn:e:> SELECT * WHERE {{ {' '.join(before)} {keyword} <{SERVICE_ENDPOINT}> "
+                 f"{{ BIND(1 AS ?s) }} {' '.join(after)} }}")
+        if not engine_calls_service(query):
+            return
+        reached.append(query)
+        with pytest.raises(guard.Refused):
+            guard.check(query, ())
+
+    prop()
+    assert len(reached) > 40, f"only {len(reached)} generated queries made the engine call SERVICE: the property tests little"
+
+
 # --- regressions: what the fuzzing found -------------------------------------------------------------
 
 DEEP = {  # each under 25 kB, a fortieth of the request size limit
@@ -500,6 +581,29 @@ def test_a_deeply_nested_query_is_a_client_error(server: Server, shape: str):
         started = time.monotonic()
         response = send_query(server, transport, DEEP[shape])
         assert 400 <= response.status_code < 500, (
+            f"{transport}: {response.status_code} after {time.monotonic() - started:.1f} s: {response.text[:200]}")
+    server.still_answers()
+
+
+FLAT = {  # no deeper than two brackets, but left-deep in the algebra; each well under the 1 MB limit
+    "20 000 additions (80 kB)": "ASK { FILTER(" + " + ".join(["1"] * 20_000) + " > 0) }",
+    "20 000 conjunctions (160 kB)": "ASK { FILTER(" + " && ".join(["true"] * 20_000) + ") }",
+    "5 000 BINDs (100 kB)": "SELECT * WHERE {" + " ".join(f"BIND({i} AS ?v{i})" for i in range(5_000)) + "}",
+    "5 000 OPTIONALs (135 kB)": "SELECT * WHERE { BIND(1 AS ?x) " + " OPTIONAL { BIND(1 AS ?y) }" * 5_000 + "}",
+    "a path of 20 000 steps (160 kB)": "SELECT * WHERE { ?s " + "/".join(["<urn:p>"] * 20_000) + " ?o }",
+}
+
+
+@pytest.mark.parametrize("shape", list(FLAT))
+def test_a_long_flat_query_is_a_client_error(server: Server, shape: str):
+    """A long but flat query within the size limit is answered, refused (4xx) or cut at the time
+    limit; it does not crash the evaluator (503 "stopped unexpectedly"): Oxigraph recurses over
+    left-deep operator chains and joins when it plans and evaluates them."""
+    for transport in ("POST form", "POST direct"):
+        started = time.monotonic()
+        response = send_query(server, transport, FLAT[shape])
+        check(response.status_code, response.content, (transport, shape))
+        assert response.status_code < 500 or TIME_LIMIT_MESSAGE in response.text, (
             f"{transport}: {response.status_code} after {time.monotonic() - started:.1f} s: {response.text[:200]}")
     server.still_answers()
 
