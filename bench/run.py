@@ -276,9 +276,8 @@ def load_phase(targets: list[Target], queries: list[Query], concurrencies: list[
     def own(target: Target) -> list[Query]:
         return [q for q in queries if q.name not in target.excluded]
 
-    for target in live:  # warm-up, first one client on fresh connections (so every web worker sees every query once:
-        # nolsi's SERVICE guard parses with rdflib, whose parser breaks for good when first used from several threads
-        # at once), then all clients: every evaluator process and thread pool started, caches as in steady state
+    for target in live:  # warm-up, first one client on fresh connections (so every web worker sees every query once),
+        # then all clients: every evaluator process and thread pool started, caches as in steady state
         if target.saved_routes:
             for _ in range(warmup_passes):
                 for query in queries:

@@ -96,9 +96,12 @@ def validate_command(files: tuple[Path, ...], **options) -> None:
 
 
 @main.command()
-@settings_options("host", "port", "store", "workers", "threads", "query_timeout", "row_limit", "rate_limit", "max_request_bytes")
+@settings_options("host", "port", "store", "workers", "threads", "query_timeout", "row_limit", "rate_limit", "max_request_bytes", "backend")
 def serve(**options) -> None:
-    """Serve the store under gunicorn, building it first if there is none."""
+    """Serve the store under gunicorn, building it first if there is none.
+
+    With --backend, every query goes to that SPARQL server instead, which must hold the release
+    of this store (`nolsi push`); pages, dumps and limits stay here."""
     settings = _settings(**options)
     if not store.exists(settings.store):
         click.echo(f"no store in {settings.store}, building it first", err=True)

@@ -38,6 +38,7 @@ class Settings:
     max_request_bytes: int = _help("Largest request body accepted.", default=1_000_000)
     public_base: str = _help("Public base IRI the entity IRIs live under.", default="https://w3id.org/nolsi/")
     service_allowlist: tuple[str, ...] = _help("SPARQL endpoints SERVICE may call (comma-separated).", default=())
+    backend: str = _help("SPARQL endpoint that holds the pushed release and answers every query; empty for the embedded store.", default="")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -6,13 +6,11 @@
     #+ param: level type=concept scheme=data-classification required example=red
     SELECT ... WHERE { ... ?level ... }
 
-A parameter value is checked against its type and then bound to the query variable of the same
-name through the engine (pyoxigraph `substitutions`), never written into the query text: no
-value, however hostile, can change what the query is.
-
-Two rules of the engine's binding (pyoxigraph `substitutions`, SEP-0007) that query authors meet:
-a SELECT must project every parameter, and a bound parameter is a constant, so `BOUND(?param)` is
-false for it; write optional filters as `COALESCE(test, true)` instead.
+A parameter value is checked against its type, becomes an RDF term, and replaces the query
+variable of the same name (sparql_api/binding.py, SEP-0007): no value, however hostile, can
+change what the query is. A bound parameter is a constant, so it cannot stand in `BOUND(?param)`
+or a VALUES header; an optional parameter's test is written `COALESCE(test, true)`, true while
+it is unbound. A query file that breaks these rules is refused at load.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from pathlib import Path
 import pyoxigraph
 
 from loader.namespaces import ID, VOCAB
+from sparql_api import binding
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "entity", "concept", "string", "integer", "decimal", "date", "boolean", "enum")
@@ -203,20 +202,17 @@ def parse(path: Path, ontology_dir: Path) -> SavedQuery:
     try:
         form = _form(text, names)
     except SyntaxError as error:
-        raise QueryFileError(f"{path}: not a valid SPARQL query: {error}") from None
-    except RuntimeError as error:  # pyoxigraph binds only variables a SELECT projects (SEP-0007)
-        raise QueryFileError(f"{path}: {error}; a SELECT must project every parameter") from None
+        raise QueryFileError(f"{path}: not a valid SPARQL query once its parameters are bound "
+                             f"(no parameter in BOUND() or a VALUES header): {error}") from None
     tags = tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip())
     return SavedQuery(name, meta["title"], meta["description"], tags, tuple(parameters), text, form, path)
 
 
 def _form(text: str, parameters: list[str]) -> str:
-    """The query form, found by running the query on an empty store with every parameter bound.
-
-    That also checks the syntax, and that the engine can bind each parameter.
-    """
-    probe = {pyoxigraph.Variable(name): pyoxigraph.NamedNode("urn:nolsi:probe") for name in parameters}
-    result = pyoxigraph.Store().query(text, substitutions=probe)
+    """The query form, found by running the query on an empty store, as it is and with every
+    parameter bound; that also checks that it parses both ways."""
+    pyoxigraph.Store().query(text)
+    result = pyoxigraph.Store().query(binding.write(text, {name: pyoxigraph.NamedNode("urn:nolsi:probe") for name in parameters}))
     if isinstance(result, pyoxigraph.QueryBoolean):
         return "ASK"
     if isinstance(result, pyoxigraph.QuerySolutions):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import os
-import resource
 import select
 import threading
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-from sparql_api import formats, guard
+from sparql_api import binding, formats, guard, remote
 
 
 @dataclass(frozen=True)
@@ -66,22 +65,24 @@ STARTUP_TIMEOUT = 60.0  # seconds an evaluator may take to start; not counted ag
 STACK_BYTES = 1 << 30
 
 
-def evaluate(store: pyoxigraph.Store, job: Job) -> Answer:
-    """Check and run one job against an open store; called inside an evaluator process (or
-    directly in tests)."""
+def evaluate(source: pyoxigraph.Store | str, job: Job) -> Answer:
+    """Check and run one job against an open store, or the URL of the SPARQL server that holds
+    the release; called inside an evaluator process (or directly in tests)."""
     try:
-        guard.check(job.query, job.service_allowlist)
+        guard.check(job.query, job.service_allowlist)  # the template, before any value is written into it
     except guard.Refused as error:
         return Answer(error.status, f"{error.message}\n".encode(), "text/plain")
-    options = {
-        "substitutions": {pyoxigraph.Variable(name): _term(spec) for name, spec in job.substitutions},
-        "base_iri": job.base_iri,  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
-    }
-    if job.default_graphs is not None or job.named_graphs is not None:
-        options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
-        options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
+    text = binding.write(job.query, {name: _term(spec) for name, spec in job.substitutions})
     try:
-        return _evaluate(store.query(job.query, **options), job)
+        if isinstance(source, str):
+            return _evaluate(remote.query(source, text, job.default_graphs, job.named_graphs, job.base_iri), job)
+        options = {"base_iri": job.base_iri}  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
+        if job.default_graphs is not None or job.named_graphs is not None:
+            options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
+            options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
+        return _evaluate(source.query(text, **options), job)
+    except remote.BackendError as error:
+        return Answer(error.status, f"{error.message}\n".encode(), "text/plain")
     except SyntaxError as error:
         return Answer(400, f"Malformed query: {error}\n".encode(), "text/plain")
     except RuntimeError as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
@@ -89,7 +90,7 @@ def evaluate(store: pyoxigraph.Store, job: Job) -> Answer:
 
 
 def _evaluate(results, job: Job) -> Answer:
-
+    """Cut and serialise the engine's results, or a graph the backend sent as N-Triples."""
     if isinstance(results, (QuerySolutions, QueryBoolean)):
         if job.solutions_format is None:
             return _not_acceptable("SELECT and ASK results", formats.SOLUTIONS)
@@ -105,7 +106,7 @@ def _evaluate(results, job: Job) -> Answer:
     if job.graph_format is None:
         return _not_acceptable("CONSTRUCT and DESCRIBE results", formats.GRAPHS)
     target = formats.BY_NAME[job.graph_format]
-    lines = results.serialize(format=RdfFormat.N_TRIPLES)
+    lines = results if isinstance(results, bytes) else results.serialize(format=RdfFormat.N_TRIPLES)
     lines, rows, truncated = _cut(lines, job.row_limit, header=False)
     if target.engine not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
         lines = pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine)
@@ -153,19 +154,17 @@ def _die_with(web_process: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(connection: Connection, memory_limit: int, web_process: int) -> None:
+def _serve(connection: Connection, web_process: int, backend: str) -> None:
     """The evaluator's loop: one job in, one answer out, until the web process goes away. It runs
     in a thread because only a new thread can be given the large stack the engine needs."""
     _die_with(web_process)
-    if memory_limit:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     threading.stack_size(STACK_BYTES)
-    loop = threading.Thread(target=_loop, args=(connection,))
+    loop = threading.Thread(target=_loop, args=(connection, backend))
     loop.start()
     loop.join()
 
 
-def _loop(connection: Connection) -> None:
+def _loop(connection: Connection, backend: str) -> None:
     stores: dict[str, pyoxigraph.Store] = {}
     connection.send(READY)
     while True:
@@ -174,12 +173,10 @@ def _loop(connection: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            if job.store not in stores:
+            if not backend and job.store not in stores:
                 stores.clear()
                 stores[job.store] = pyoxigraph.Store.read_only(job.store)
-            answer = evaluate(stores[job.store], job)
-        except MemoryError:
-            answer = Answer(503, b"The query needed more memory than a query may use.\n", "text/plain")
+            answer = evaluate(backend or stores[job.store], job)
         except Exception as error:  # the engine's own failures: report them, keep serving
             answer = Answer(500, f"The query engine failed: {error}\n".encode(), "text/plain")
         connection.send(answer)
@@ -196,9 +193,9 @@ _forks.set_forkserver_preload(["sparql_api.evaluator", "rdflib.plugins.sparql.pa
 class Evaluator:
     """One evaluator process and the connection to it."""
 
-    def __init__(self, memory_limit: int):
+    def __init__(self, backend: str):
         self.connection, theirs = _forks.Pipe()
-        self.process = _forks.Process(target=_serve, args=(theirs, memory_limit, os.getpid()), daemon=True)
+        self.process = _forks.Process(target=_serve, args=(theirs, os.getpid(), backend), daemon=True)
         self.process.start()
         theirs.close()
         self.ready = False
@@ -226,10 +223,11 @@ class Evaluator:
 
 
 class Pool:
-    """Evaluators for one web process: one per concurrent request, replaced when killed."""
+    """Evaluators for one web process: one per concurrent request, replaced when killed. With a
+    `backend` URL they send every query there instead of opening the store."""
 
-    def __init__(self, size: int, memory_limit: int = 0, warm: int = 0):
-        self._memory_limit = memory_limit
+    def __init__(self, size: int, warm: int = 0, backend: str = ""):
+        self._backend = backend
         # Warm evaluators are taken from the right; new ones join at the left, so a request never
         # waits for an evaluator to start while a started one is idle. (deque ops are atomic.)
         self._idle: collections.deque[Evaluator] = collections.deque()
@@ -252,14 +250,14 @@ class Pool:
             return answer
 
     def _start(self) -> None:
-        self._idle.appendleft(Evaluator(self._memory_limit))
+        self._idle.appendleft(Evaluator(self._backend))
 
     def _checkout(self) -> Evaluator:
         while True:
             try:
                 evaluator = self._idle.pop()
             except IndexError:
-                return Evaluator(self._memory_limit)
+                return Evaluator(self._backend)
             if evaluator.alive:
                 return evaluator
             evaluator.kill()

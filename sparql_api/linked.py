@@ -185,7 +185,7 @@ def convert(path: Path, chosen: formats.Format) -> bytes:
 
 
 def select(query: str, **terms: str) -> list[dict[str, object]]:
-    """Solutions of a SELECT, with each variable named in `terms` bound to that IRI by the engine."""
+    """Solutions of a SELECT, with each variable named in `terms` bound to that IRI (sparql_api/binding.py)."""
     answer = _evaluate(query, terms, "json", None)
     results = pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON)
     names = [v.value for v in results.variables]
@@ -193,7 +193,7 @@ def select(query: str, **terms: str) -> list[dict[str, object]]:
 
 
 def construct(query: str, **terms: str) -> list[pyoxigraph.Triple]:
-    """The distinct triples of a CONSTRUCT, sorted, with `terms` bound by the engine."""
+    """The distinct triples of a CONSTRUCT, sorted, with `terms` bound (sparql_api/binding.py)."""
     answer = _evaluate(query, terms, None, "ntriples")
     return sorted(set(pyoxigraph.parse(answer.body, format=RdfFormat.N_TRIPLES)), key=str)
 

@@ -51,8 +51,8 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
 PREFIX pav: <http://purl.org/pav/>
 """
-# Every triple about ?entity with the named graph holding it. SELECT must project ?entity,
-# which the engine binds.
+# Every triple about ?entity with the named graph holding it. ?entity, ?page and ?graph are bound
+# by sparql_api/binding.py: a value, once bound, may be projected by one SELECT only.
 QUADS = PREFIXES + """
 SELECT ?entity ?s ?p ?o ?g WHERE {
   { GRAPH ?g { ?entity ?p ?o } BIND(?entity AS ?s) }
@@ -76,7 +76,7 @@ CONSTRUCT {
 # Labels of every IRI the page shows: neighbours, predicates, source documents.
 LABELS = PREFIXES + """
 SELECT DISTINCT ?entity ?x ?property ?label WHERE {
-  { SELECT DISTINCT ?entity ?x WHERE {
+  { SELECT DISTINCT ?x WHERE {
       { ?entity ?x ?o } UNION { ?entity ?p ?x } UNION { ?x ?p ?entity } UNION { ?s ?x ?entity }
       UNION { ?entity ?p1 ?b FILTER(isBlank(?b))
               { ?b ?x ?o2 } UNION { ?b ?p2 ?x } UNION { ?b ?p3 ?b2 FILTER(isBlank(?b2)) { ?b2 ?x ?o3 } UNION { ?b2 ?p4 ?x } } }

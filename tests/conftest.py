@@ -117,6 +117,27 @@ def curated(tmp_path_factory) -> Site:
         yield Site(base, store, version)
 
 
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server (PyPI `oxigraph`) on an empty store; its base URL."""
+    port = free_port()
+    oxigraph = Path(sys.executable).parent / "oxigraph"
+    process = subprocess.Popen([oxigraph, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                requests.get(base + "/query", params={"query": "ASK {}"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def curated_store(curated: Site) -> Path:
     return curated.store

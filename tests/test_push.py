@@ -1,8 +1,6 @@
 """`nolsi push` into a real Oxigraph server started here, which then answers as nolsi does."""
 
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -11,29 +9,9 @@ import requests
 from loader import store
 from tests.conftest import free_port, nolsi
 
-OXIGRAPH = shutil.which("oxigraph") or str(Path(__import__("sys").executable).parent / "oxigraph")
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 LABELS = ("SELECT ?ri ?label WHERE { ?ri a <https://w3id.org/nolsi/ontology#ResearchInfrastructure> ; "
           "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?ri ?label")
-
-
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory):
-    port = free_port()
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                requests.get(base + "/query", params={"query": "ASK {}"}, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def answers(url: str, query: str) -> list[dict]:
