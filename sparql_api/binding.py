@@ -5,9 +5,10 @@ replaces each occurrence of a bound variable by the value's term, as SEP-0007 de
 the pattern the term stands where the variable stood; in a SELECT clause `?x` becomes
 `(term AS ?x)`, so the result still has the column; in GROUP BY and ORDER BY, where the grammar
 takes no bare constant, `(term)`. A variable a VALUES block declares cannot be bound: such a
-template does not parse once bound, and the catalogue refuses it at load. Written as text, the same bound query runs
-on the embedded engine and on any SPARQL server behind `--backend`, and the planner sees a
-constant where it can use an index.
+template does not parse once bound, and the catalogue refuses it at load. Written as text, the
+same bound query runs on the embedded engine and on any SPARQL server behind `--backend`, and
+the planner sees a constant where it can use an index (pyoxigraph's own `substitutions` hid it:
+100x slower lookups at 100k triples, docs/benchmarks.md).
 
 Values never reach the text as they came: each is a checked term (sparql_api/catalogue.py)
 written by Oxigraph's own N-Triples serialiser, which escapes every quote and backslash, so it
