@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from loader import pipeline, read, store
+from loader import read, store
 from loader.settings import Settings
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -77,7 +77,7 @@ def build(files: tuple[Path, ...], **options) -> None:
     With FILES (any RDF syntax), build a store of those files instead of the curated data.
     """
     settings = _settings(**options)
-    summary = _run(lambda: pipeline.build(settings, list(files) or None, _progress))
+    summary = _run(lambda: _pipeline().build(settings, list(files) or None, _progress))
     click.echo(f"built {summary.version}: {summary}")
     click.echo(f"store: {summary.path}")
     click.echo(f"release: {summary.release}")
@@ -89,7 +89,7 @@ def build(files: tuple[Path, ...], **options) -> None:
 def validate_command(files: tuple[Path, ...], **options) -> None:
     """Read and validate, write nothing, print the report."""
     settings = _settings(**options)
-    _, report, summary = _run(lambda: pipeline.check(settings, list(files) or None, _progress))
+    _, report, summary = _run(lambda: _pipeline().check(settings, list(files) or None, _progress))
     for result in report.results:
         click.echo(str(result))
     click.echo(f"valid: {summary}")
@@ -105,7 +105,7 @@ def serve(**options) -> None:
     settings = _settings(**options)
     if not store.exists(settings.store):
         click.echo(f"no store in {settings.store}, building it first", err=True)
-        summary = _run(lambda: pipeline.build(settings, None, _progress))
+        summary = _run(lambda: _pipeline().build(settings, None, _progress))
         click.echo(f"built {summary.version}: {summary}", err=True)
     _run(lambda: store.check(store.resolve(settings.store)))
     argv = [
@@ -231,12 +231,20 @@ def _run(step):
         return step()
     except read.ReadError as error:
         raise Failure(str(error)) from None
-    except pipeline.ValidationFailed as error:
+    except store.StoreError as error:
+        raise Failure(f"nolsi: {error}") from None
+    except _pipeline().ValidationFailed as error:
         for result in error.report.results:
             click.echo(str(result), err=True)
         raise Failure(f"nolsi: validation failed with {error}; the store was not changed") from None
-    except store.StoreError as error:
-        raise Failure(f"nolsi: {error}") from None
+
+
+def _pipeline():
+    """The build pipeline, imported on first use: pySHACL and rdflib would add half a second to
+    the start of every `nolsi serve` of a store that is already built."""
+    from loader import pipeline
+
+    return pipeline
 
 
 if __name__ == "__main__":

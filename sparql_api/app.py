@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # One byte over the limit, so that `protocol.body` can tell a body at the limit from one beyond it.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1
 
-    pool = evaluator.Pool(size=settings.threads, warm=1, backend=settings.backend)
+    pool = evaluator.Pool(size=settings.threads, backend=settings.backend)
     atexit.register(pool.close)
     app.extensions["nolsi.pool"] = pool
     app.extensions["nolsi.cache"] = cache.AnswerCache(settings.cache_bytes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import select
 import threading
@@ -226,14 +227,15 @@ class Pool:
     """Evaluators for one web process: one per concurrent request, replaced when killed. With a
     `backend` URL they send every query there instead of opening the store."""
 
-    def __init__(self, size: int, warm: int = 0, backend: str = ""):
+    def __init__(self, size: int, backend: str = ""):
         self._backend = backend
         # Warm evaluators are taken from the right; new ones join at the left, so a request never
         # waits for an evaluator to start while a started one is idle. (deque ops are atomic.)
         self._idle: collections.deque[Evaluator] = collections.deque()
         self._slots = threading.BoundedSemaphore(size)
-        for _ in range(warm):  # started now, so the first requests find them ready
-            self._start()
+        # Start the fork server now: it imports the engine while the web process finishes starting,
+        # so the first request waits only for a fork.
+        multiprocessing.forkserver.ensure_running()
 
     def run(self, job: Job, timeout: float) -> Answer:
         with self._slots:
