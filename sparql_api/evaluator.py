@@ -187,6 +187,8 @@ def _loop(connection: Connection, backend: str) -> None:
 # engine and rdflib's SPARQL parser (for the guard) once, so a new evaluator is ready in
 # milliseconds, not the half second of a fresh interpreter. Never forked from the web process
 # itself: it runs threads, and a fork of a threaded process can hold locks nobody will release.
+# As in any multiprocessing program, a script that creates the app must keep its top level under
+# `if __name__ == "__main__":`; gunicorn, `nolsi` and notebooks need nothing.
 _forks = multiprocessing.get_context("forkserver")
 _forks.set_forkserver_preload(["sparql_api.evaluator", "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
 
