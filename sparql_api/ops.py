@@ -19,9 +19,11 @@ def health():
 def version():
     from importlib.metadata import version as package_version
 
-    release = engine.current(current_app.config["NOLSI"].store)
+    settings = current_app.config["NOLSI"]
+    release = engine.current(settings.store)
     return jsonify(
         software=package_version("nolsi"),
         dataset=release.version,
         built=release.built.isoformat(),
+        engine=settings.backend or "embedded Oxigraph store",
     )

@@ -112,6 +112,11 @@ def test_limits_hold_on_the_backend(backend):
     assert outcome["r"].status_code == 503 and f"within {TIME_LIMIT} seconds" in outcome["r"].text
 
 
+def test_the_version_says_which_engine_answers(backend, curated, oxigraph_server):
+    assert requests.get(backend + "/-/version", timeout=10).json()["engine"] == oxigraph_server + "/query"
+    assert requests.get(curated.base + "/-/version", timeout=10).json()["engine"] == "embedded Oxigraph store"
+
+
 def test_bad_queries_are_client_errors_with_the_backends_reason(backend):
     malformed = requests.get(backend + "/sparql", params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=30)
     assert malformed.status_code == 400 and "Traceback" not in malformed.text
