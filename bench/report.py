@@ -6,7 +6,7 @@ import collections
 import re
 from pathlib import Path
 
-TARGET_ORDER = ["nolsi", "nolsi-nocache", "nolsi-1w-nocache", "oxigraph", "rdflib-endpoint"]
+TARGET_ORDER = ["nolsi", "nolsi-nocache", "nolsi-1w-nocache", "nolsi-backend-nocache", "oxigraph", "rdflib-endpoint"]
 
 
 def _cells(entry: dict, target: str) -> dict:

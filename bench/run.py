@@ -166,14 +166,28 @@ def make_targets(ds: Dataset, nquads: Path, names: list[str]) -> list[Target]:
         return Target("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port),
                                           str(nquads)], {}, port, path="/", log=logs / "rdflib-endpoint.log")
 
+    def nolsi_backend(made: list[Target]) -> Target:
+        """nolsi's whole API with every query sent to the Oxigraph server target (`serve --backend`):
+        the path past one machine. It holds the same graphs, so no push is needed here."""
+        oxigraph_target = next((t for t in made if t.name == "oxigraph"), None)
+        if oxigraph_target is None:
+            raise SystemExit("the target nolsi-backend-nocache needs the target oxigraph, started before it")
+        target = nolsi("nolsi-backend-nocache", 2, False)
+        target.env["NOLSI_BACKEND"] = f"http://127.0.0.1:{oxigraph_target.port}/query"
+        return target
+
     factories = {
-        "nolsi": lambda: nolsi("nolsi", 2, True),
-        "nolsi-nocache": lambda: nolsi("nolsi-nocache", 2, False),
-        "nolsi-1w-nocache": lambda: nolsi("nolsi-1w-nocache", 1, False),
-        "oxigraph": oxigraph,
-        "rdflib-endpoint": rdflib_endpoint,
+        "nolsi": lambda made: nolsi("nolsi", 2, True),
+        "nolsi-nocache": lambda made: nolsi("nolsi-nocache", 2, False),
+        "nolsi-1w-nocache": lambda made: nolsi("nolsi-1w-nocache", 1, False),
+        "nolsi-backend-nocache": nolsi_backend,
+        "oxigraph": lambda made: oxigraph(),
+        "rdflib-endpoint": lambda made: rdflib_endpoint(),
     }
-    return [factories[n]() for n in names]
+    made: list[Target] = []
+    for name in sorted(names, key=lambda n: n == "nolsi-backend-nocache"):  # after the server it sends queries to
+        made.append(factories[name](made))
+    return made
 
 
 def ask(target: Target, query: Query, timeout: float = 600) -> tuple[int, bytes, float]:
@@ -381,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per cell (one target, one concurrency)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds over all cells, alternating targets")
     parser.add_argument("--concurrency", default="1,4,8")
-    parser.add_argument("--targets", default="nolsi,nolsi-nocache,nolsi-1w-nocache,oxigraph,rdflib-endpoint")
+    parser.add_argument("--targets", default="nolsi,nolsi-nocache,nolsi-1w-nocache,oxigraph,nolsi-backend-nocache,rdflib-endpoint")
     parser.add_argument("--no-shapes", action="store_true", help="build without SHACL validation")
     parser.add_argument("--validate-timeout", type=float, default=1800, help="give up a build with SHACL after this")
     parser.add_argument("--slow", type=float, default=1.0, help="skip higher concurrency for a target slower than this (s/request)")
@@ -456,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
                     / len(queries) > args.slow * 1000}
             entry["load"] = load_phase(targets, queries, concurrencies, args.seconds, args.rounds, args.slow,
                                        "nolsi: answers cached in-process (steady state of repeated queries); "
-                                       "nolsi-nocache, nolsi-1w-nocache: NOLSI_CACHE_BYTES=0, every request evaluated",
+                                       "nolsi-nocache, nolsi-1w-nocache, nolsi-backend-nocache: NOLSI_CACHE_BYTES=0, every request "
+                                       "evaluated (by the oxigraph target for nolsi-backend-nocache)",
                                        slow, 2 if args.quick else 4)
             if args.profile:
                 prof_target = next((t for t in targets if t.name == "nolsi-nocache"), None)
