@@ -190,7 +190,7 @@ def _loop(connection: Connection, backend: str) -> None:
 # As in any multiprocessing program, a script that creates the app must keep its top level under
 # `if __name__ == "__main__":`; gunicorn, `nolsi` and notebooks need nothing.
 _forks = multiprocessing.get_context("forkserver")
-_forks.set_forkserver_preload(["sparql_api.evaluator", "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
+_forks.set_forkserver_preload(["sparql_api.evaluator"])  # with it pyoxigraph, and rdflib's parser for the guard
 
 
 class Evaluator:

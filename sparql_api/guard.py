@@ -15,6 +15,10 @@ import itertools
 import re
 import threading
 
+from rdflib.plugins.sparql.algebra import translateQuery, traverse
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.term import URIRef
+
 CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # The SERVICE keyword as it must stand in a query (section 18, [59] ServiceGraphPattern): not part
 # of a name (schema:Service, ?service), followed by whitespace or comments, optional SILENT, then an IRI,
@@ -57,10 +61,6 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
         # rdflib applies codepoint escapes before parsing (section 19.2), Oxigraph only inside
         # strings and IRIs: the two would read different queries, so the check would be unsound.
         raise Refused(403, "A query that mentions SERVICE may not use \\u escapes; federated queries are refused.")
-    from rdflib.plugins.sparql.algebra import translateQuery, traverse  # only evaluators that meet SERVICE pay the import
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.term import URIRef
-
     try:
         with _parser:
             algebra = translateQuery(parseQuery(query)).algebra
