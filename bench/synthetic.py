@@ -26,8 +26,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loader import namespaces
+
 PREFIXES = {
-    "nolsi": "https://w3id.org/nolsi/ontology#",
     "ri": "https://w3id.org/nolsi/id/ri/",
     "node": "https://w3id.org/nolsi/id/node/",
     "inst": "https://w3id.org/nolsi/id/org/",
@@ -41,20 +42,7 @@ PREFIXES = {
     "domain": "https://w3id.org/nolsi/vocab/domain/",
     "role": "https://w3id.org/nolsi/vocab/role/",
     "stype": "https://w3id.org/nolsi/vocab/service-type/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "pav": "http://purl.org/pav/",
-    "schema": "https://schema.org/",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "frapo": "http://purl.org/cerif/frapo/",
-    "fabio": "http://purl.org/spar/fabio/",
-    "time": "http://www.w3.org/2006/time#",
+    **namespaces.PREFIXES,  # the vocabularies, as the dumps write them
 }
 GRAPH = "https://w3id.org/nolsi/graph/"
 

@@ -19,7 +19,7 @@ from flask import Response, abort, current_app, render_template, request
 from pyoxigraph import DefaultGraph, QueryResultsFormat, Quad, RdfFormat
 from rdflib import Graph
 
-from loader import publish
+from loader import namespaces, publish
 from loader.namespaces import BASE
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
@@ -30,7 +30,7 @@ HTML = formats.Format("html", "text/html", None)
 JSON = formats.Format("json", "application/json", None)
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 SCHEMA = "https://schema.org/"
-PREFIXES = {**publish.PREFIXES, "nolsish": f"{BASE}shapes#", "void": "http://rdfs.org/ns/void#",
+PREFIXES = {**namespaces.PREFIXES, "nolsish": f"{BASE}shapes#", "void": "http://rdfs.org/ns/void#",
             "sh": "http://www.w3.org/ns/shacl#", "vann": "http://purl.org/vocab/vann/", "spdx": "http://spdx.org/rdf/terms#"}
 # Suffixes a document URL may end with to name its representation (`/doc/ri/x.ttl`).
 SUFFIXES = {"ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml", "nt": "ntriples", "nq": "nquads", "trig": "trig"}

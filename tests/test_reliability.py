@@ -373,6 +373,37 @@ def mentions_service(size: int) -> str:
     return "ASK { FILTER(" + " + ".join(["1"] * terms) + " > 0) }\n# only a comment mentions SERVICE <http://example.org/sparql>"
 
 
+def concurrently(server: Launched, sent: dict, meanwhile: dict[str, str]) -> tuple[dict, dict]:
+    """POST every request of `sent` (key -> keyword arguments of `requests.post`) at once; half a
+    second later, GET each query of `meanwhile` in turn. Returns (status, seconds) by key, and the
+    seconds each `meanwhile` query took (or what went wrong) by name; the time limit plus slack
+    bounds every wait."""
+    results: dict = {}
+
+    def post(key):
+        started = time.monotonic()
+        try:
+            response = requests.post(server.url, timeout=LIMIT + SLACK, **sent[key])
+            results[key] = (response.status_code, round(time.monotonic() - started, 1))
+        except requests.Timeout:
+            results[key] = ("no answer", round(time.monotonic() - started, 1))
+
+    threads = [threading.Thread(target=post, args=(key,)) for key in sent]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    timed = {}
+    for name, query in meanwhile.items():
+        try:
+            response, seconds = timed_get(server.url, fresh(query), timeout=LIMIT + SLACK)
+            timed[name] = round(seconds, 2) if response.status_code == 200 else f"status {response.status_code}"
+        except requests.Timeout:
+            timed[name] = f"no answer within {LIMIT + SLACK} s"
+    for thread in threads:
+        thread.join(LIMIT + SLACK + 5)
+    return results, timed
+
+
 def test_a_query_mentioning_service_is_held_to_the_time_limit_and_blocks_nothing(curated):
     """Queries of 2 to 200 kB that only mention a SERVICE clause in a comment, eight at once, are
     each answered (or refused) within the time limit; meanwhile a simple query and a small query
@@ -385,30 +416,9 @@ def test_a_query_mentioning_service_is_held_to_the_time_limit_and_blocks_nothing
         for query in (SERVICE_IN_A_COMMENT, mentions_service(100)):
             response = requests.post(server.url, data={"query": fresh(query)}, timeout=30)
             assert response.status_code == 200, response.text
-        results: dict[int, tuple] = {}
-
-        def post(size):
-            started = time.monotonic()
-            try:
-                response = requests.post(server.url, data=fresh(mentions_service(size)).encode(), timeout=LIMIT + SLACK,
-                                         headers={"Content-Type": "application/sparql-query"})
-                results[size] = (response.status_code, round(time.monotonic() - started, 1))
-            except requests.Timeout:
-                results[size] = ("no answer", round(time.monotonic() - started, 1))
-
-        threads = [threading.Thread(target=post, args=(size,)) for size in sizes]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.5)
-        meanwhile = {}
-        for name, query in (("simple", SIMPLE), ("a small query the guard parses", SERVICE_IN_A_COMMENT)):
-            try:
-                response, seconds = timed_get(server.url, fresh(query), timeout=LIMIT + SLACK)
-                meanwhile[name] = round(seconds, 2) if response.status_code == 200 else f"status {response.status_code}"
-            except requests.Timeout:
-                meanwhile[name] = f"no answer within {LIMIT + SLACK} s"
-        for thread in threads:
-            thread.join(LIMIT + SLACK + 5)
+        sent = {size: {"data": fresh(mentions_service(size)).encode(), "headers": {"Content-Type": "application/sparql-query"}}
+                for size in sizes}
+        results, meanwhile = concurrently(server, sent, {"simple": SIMPLE, "a small query the guard parses": SERVICE_IN_A_COMMENT})
     late = {size: r for size, r in results.items() if r[0] not in (200, 400, 403, 503) or r[1] >= LIMIT + SLACK}
     slow = {name: r for name, r in meanwhile.items() if not isinstance(r, float) or r >= 1}
     assert not late and not slow and len(results) == len(sizes), (
@@ -445,27 +455,8 @@ def test_large_updates_are_refused_within_the_time_limit(curated):
     with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, threads=8, hard_stop=True) as server:
         warm(server, rounds=1)
         assert requests.post(server.url, data={"query": update_of(100)}, timeout=30).status_code in (400, 403)
-        results: dict[int, tuple] = {}
-
-        def post(size):
-            started = time.monotonic()
-            try:
-                response = requests.post(server.url, data={"query": update_of(size)}, timeout=LIMIT + SLACK)
-                results[size] = (response.status_code, round(time.monotonic() - started, 1))
-            except requests.Timeout:
-                results[size] = ("no answer", round(time.monotonic() - started, 1))
-
-        threads = [threading.Thread(target=post, args=(size,)) for size in sizes]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.5)
-        try:
-            response, simple = timed_get(server.url, fresh(SIMPLE), timeout=LIMIT + SLACK)
-            simple = round(simple, 2) if response.status_code == 200 else f"status {response.status_code}"
-        except requests.Timeout:
-            simple = f"no answer within {LIMIT + SLACK} s"
-        for thread in threads:
-            thread.join(LIMIT + SLACK + 5)
+        results, meanwhile = concurrently(server, {size: {"data": {"query": update_of(size)}} for size in sizes}, {"simple": SIMPLE})
+        simple = meanwhile["simple"]
     late = {size: r for size, r in results.items() if r[0] not in (400, 403) or r[1] >= LIMIT + SLACK}
     assert not late and len(results) == len(sizes) and isinstance(simple, float) and simple < 1, (
         f"with a {LIMIT} s limit, updates sent as queries, by size: (status, seconds) {results}; a simple query meanwhile: {simple}")
