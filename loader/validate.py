@@ -1,21 +1,28 @@
-"""SHACL validation with pySHACL, the reference implementation.
+"""SHACL validation: compiled to SPARQL and run by Oxigraph (the default), or by pySHACL, the
+reference implementation (`--validator pyshacl`).
 
 The ontology and the import extracts go in as `ont_graph`: without the subclass axioms
-`sh:class org:Organization` would not see a `nolsi:ResearchInfrastructure`.
+`sh:class org:Organization` would not see a `nolsi:ResearchInfrastructure`. The compiled
+validator (`loader.shacl_sparql`) reads them from the store, which holds them as graphs of their
+own; `tests/test_shacl_compiled.py` proves that both give the same results.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyoxigraph
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 
+from loader import shacl_sparql
 from loader.namespaces import XSD_STRING
+
+VALIDATORS = ("sparql", "pyshacl")
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -28,6 +35,7 @@ class Result:
     path: str
     value: str
     message: str
+    component: str = ""
 
     def __str__(self) -> str:
         where = f" {self.path}" if self.path else ""
@@ -86,6 +94,8 @@ def validate(data_graph: Graph, shapes_graph: Graph, ont_graph: Graph, targets_f
     only the set of nodes its query selects (SHACL-AF 5.1), so we hand pySHACL that set as
     `sh:targetNode`s: the same validation, faster.
     """
+    import pyshacl  # half a second to import: only when it runs
+
     shapes_graph = _materialise_sparql_targets(shapes_graph, targets_from or _store_of(data_graph))
     _, report_graph, _ = pyshacl.validate(
         data_graph,
@@ -95,11 +105,106 @@ def validate(data_graph: Graph, shapes_graph: Graph, ont_graph: Graph, targets_f
         advanced=True,
         allow_warnings=True,
     )
+    return _report(report_graph)
+
+
+def _report(report_graph: Graph) -> Report:
     results = sorted(
         (_result(report_graph, node) for node in report_graph.subjects(RDF.type, SH.ValidationResult)),
-        key=lambda r: (r.severity != "Violation", r.focus, r.source_shape, r.path, r.value),
+        key=lambda r: (r.severity != "Violation", r.focus, r.source_shape, r.path, r.value, r.component),
     )
     return Report(results=tuple(results), graph=report_graph)
+
+
+def validate_store(
+    store: pyoxigraph.Store,
+    shapes_graph: Graph,
+    ont_graph: Graph,
+    validator: str = "sparql",
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> Report:
+    """Validate the default graph of `store`, which holds the merge of the data and the ontology.
+
+    `validator` "sparql" compiles the shapes to SPARQL (`loader.shacl_sparql`) and runs them in
+    Oxigraph; a shape the compiler cannot compile is validated by pySHACL, alone. "pyshacl" runs
+    pySHACL on all of them.
+    """
+    if validator not in VALIDATORS:
+        raise ValueError(f"unknown validator {validator!r}; use one of {', '.join(VALIDATORS)}")
+    if validator == "pyshacl":
+        return validate(default_graph(store), shapes_graph, ont_graph, targets_from=store)
+    ill_typed = shacl_sparql.ill_typed_literals(store, shacl_sparql.datatypes_used(shapes_graph), is_ill_typed)
+    compiled = shacl_sparql.compile_shapes(shapes_graph, ill_typed)
+    rows = shacl_sparql.run(store, compiled, progress)
+    report_graph = Graph()
+    report_graph.bind("sh", SH)
+    report = BNode()
+    report_graph.add((report, RDF.type, SH.ValidationReport))
+    if compiled.unsupported:
+        # What the compiler cannot compile, pySHACL validates: the same shapes graph with the
+        # targets of the compiled shapes taken out, so that only the others are checked.
+        rest = copy_graph(shapes_graph)
+        for shape in compiled.compiled:
+            for predicate in shacl_sparql.TARGETS:
+                rest.remove((shape, predicate, None))
+        fallback = validate(default_graph(store), rest, ont_graph, targets_from=store).graph
+        for node in fallback.subjects(RDF.type, SH.ValidationResult):
+            report_graph.add((report, SH.result, node))
+            _copy_node(fallback, node, report_graph)
+    conforms = True
+    for row in rows:
+        check = row.check
+        node = BNode()
+        report_graph.add((report, SH.result, node))
+        report_graph.add((node, RDF.type, SH.ValidationResult))
+        report_graph.add((node, SH.sourceConstraintComponent, check.component))
+        report_graph.add((node, SH.sourceShape, check.shape))
+        report_graph.add((node, SH.resultSeverity, check.severity))
+        report_graph.add((node, SH.focusNode, as_rdflib(row.focus)))
+        if row.value is not None:
+            report_graph.add((node, SH.value, as_rdflib(row.value)))
+        if check.path is not None:
+            report_graph.add((node, SH.resultPath, check.path))
+            _copy_node(shapes_graph, check.path, report_graph)
+        for message in check.messages:
+            report_graph.add((node, SH.resultMessage, message))
+    for node in report_graph.objects(report, SH.result):
+        if report_graph.value(node, SH.resultSeverity) == SH.Violation:
+            conforms = False
+    report_graph.add((report, SH.conforms, Literal(conforms)))
+    return _report(report_graph)
+
+
+def _copy_node(source: Graph, node, target: Graph) -> None:
+    """Copy what `source` says about the blank node `node` (a path, a result), recursively."""
+    if not isinstance(node, BNode):
+        return
+    for predicate, value in source.predicate_objects(node):
+        target.add((node, predicate, value))
+        _copy_node(source, value, target)
+
+
+def is_ill_typed(literal: pyoxigraph.Literal, datatype: URIRef) -> bool:
+    """Whether pySHACL's `sh:datatype` rejects `literal` although its datatype is `datatype`: rdflib
+    finds its lexical form ill-typed, or its value is not of the Python type of the datatype
+    (pySHACL 0.40, `DatatypeConstraintComponent`)."""
+    value = as_rdflib(literal)
+    if getattr(value, "ill_typed", None) is True:
+        return True
+    python_types = {
+        XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
+        XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
+    }
+    expected = python_types.get(datatype)
+    return expected is not None and not isinstance(value.value, expected)
+
+
+def default_graph(store: pyoxigraph.Store) -> Graph:
+    """The store's default graph as an rdflib graph, the form pySHACL validates."""
+    graph = Graph()
+    for quad in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()):
+        graph.add(as_triple(quad))
+    return graph
 
 
 def _materialise_sparql_targets(shapes: Graph, store: pyoxigraph.Store) -> Graph:
@@ -143,15 +248,16 @@ def _result(graph: Graph, node) -> Result:
         path=text(SH.resultPath),
         value=text(SH.value),
         message=text(SH.resultMessage),
+        component=text(SH.sourceConstraintComponent),
     )
 
 
 def _describe_path(graph: Graph, node) -> str:
-    """A readable form of a complex SHACL path (inverse or sequence), for messages only."""
-    inverse = graph.value(node, SH.inversePath)
-    if inverse is not None:
-        return f"^{inverse}"
-    return " / ".join(str(item) for item in graph.items(node)) or "(complex path)"
+    """A complex SHACL path (inverse, sequence, alternative...) as a SPARQL property path."""
+    try:
+        return shacl_sparql.path_text(graph, node)
+    except shacl_sparql.Unsupported:
+        return "(complex path)"
 
 
 def as_triple(quad: pyoxigraph.Quad) -> tuple:
