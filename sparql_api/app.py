@@ -1,4 +1,4 @@
-"""The Flask app factory: settings, the evaluator pool, the answer cache, the blueprints."""
+"""The Flask app factory: settings, the query service, the blueprints."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from flask import Flask
 from flask_cors import CORS
 
 from loader.settings import Settings
-from sparql_api import cache, catalogue, engine, errors, evaluator, logs, security
+from sparql_api import catalogue, engine, errors, logs, security
+from sparql_api.accept import NegotiatingRequest
+from sparql_api.service import QueryService
 
 EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
 
@@ -19,14 +21,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine.check(settings.store)  # fail at start-up, with a clear message, if the store is missing or damaged
 
     app = Flask(__name__)
+    app.request_class = NegotiatingRequest
     app.config["NOLSI"] = settings
     # One byte over the limit, so that `protocol.body` can tell a body at the limit from one beyond it.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1
 
-    pool = evaluator.Pool(size=settings.threads, backend=settings.backend)
-    atexit.register(pool.close)
-    app.extensions["nolsi.pool"] = pool
-    app.extensions["nolsi.cache"] = cache.AnswerCache(settings.cache_bytes)
+    service = QueryService(settings)
+    atexit.register(service.close)
+    app.extensions["nolsi.service"] = service
     app.extensions["nolsi.queries"] = catalogue.load(settings.queries_dir, settings.ontology_dir)
 
     CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], expose_headers=EXPOSED_HEADERS, max_age=86400)

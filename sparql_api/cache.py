@@ -31,7 +31,7 @@ class AnswerCache:
 
     def put(self, key: Hashable, answer: Answer) -> None:
         # The key holds the query text, which can be as large as the answer: count both.
-        size = len(answer.body) + sum(len(part) for part in key if isinstance(part, str))
+        size = len(answer.body) + len(repr(key))
         if answer.status != 200 or size > self.max_bytes // 8:
             return
         with self._lock:

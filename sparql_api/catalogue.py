@@ -22,9 +22,12 @@ from datetime import date
 from pathlib import Path
 
 import pyoxigraph
+from pyoxigraph import Literal, NamedNode
 
 from loader.namespaces import ID, VOCAB
 from sparql_api import binding
+
+Term = NamedNode | Literal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = ("iri", "entity", "concept", "string", "integer", "decimal", "date", "boolean", "enum")
@@ -72,8 +75,8 @@ class Parameter:
             "boolean": "true or false",
         }[self.type]
 
-    def bind(self, raw: str) -> tuple[str, str, str]:
-        """Check `raw` and return the term to bind as (kind, value, datatype-or-language)."""
+    def bind(self, raw: str) -> Term:
+        """Check `raw` and return the term to bind."""
         if len(raw) > MAX_VALUE_LENGTH:
             raise self._error(f"is {len(raw)} characters long; the limit is {MAX_VALUE_LENGTH}")
         if "\x00" in raw:
@@ -83,36 +86,36 @@ class Parameter:
             if raw not in self.values:
                 raise self._error(f"{raw!r} is not allowed")
             if kind == "concept":
-                return ("iri", self.namespace + raw, "")
-            return ("literal", raw, XSD + "string")
+                return NamedNode(self.namespace + raw)
+            return Literal(raw)
         if kind == "entity":
             iri = raw if raw.startswith(self.namespace) else self.namespace + raw
             if not NAME.match(iri[len(self.namespace):]):
                 raise self._error(f"{raw!r} is not a slug or an IRI under {self.namespace}")
-            return ("iri", iri, "")
+            return NamedNode(iri)
         if kind == "iri":
             if not IRI.match(raw):
                 raise self._error(f"{raw!r} is not an absolute IRI")
-            return ("iri", raw, "")
+            return NamedNode(raw)
         if kind == "string":
-            return ("lang", raw, self.language) if self.language else ("literal", raw, XSD + "string")
+            return Literal(raw, language=self.language) if self.language else Literal(raw)
         if kind == "integer":
             if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw):
                 raise self._error(f"{raw!r} is not an integer")
-            return ("literal", str(int(raw)), XSD + "integer")
+            return Literal(str(int(raw)), datatype=NamedNode(XSD + "integer"))
         if kind == "decimal":  # the xsd:decimal lexical space: no exponent, so no huge expansions
             if not re.fullmatch(r"[+-]?([0-9]{1,30}(\.[0-9]{0,10})?|\.[0-9]{1,10})", raw):
                 raise self._error(f"{raw!r} is not a finite decimal number such as 3.5")
-            return ("literal", raw, XSD + "decimal")
+            return Literal(raw, datatype=NamedNode(XSD + "decimal"))
         if kind == "date":
             try:
-                return ("literal", date.fromisoformat(raw).isoformat(), XSD + "date") if len(raw) == 10 else self._bad_date(raw)
+                return Literal(date.fromisoformat(raw).isoformat(), datatype=NamedNode(XSD + "date")) if len(raw) == 10 else self._bad_date(raw)
             except ValueError:
                 return self._bad_date(raw)
         if kind == "boolean":
             if raw.lower() not in ("true", "false", "1", "0"):
                 raise self._error(f"{raw!r} is not true or false")
-            return ("literal", "true" if raw.lower() in ("true", "1") else "false", XSD + "boolean")
+            return Literal("true" if raw.lower() in ("true", "1") else "false", datatype=NamedNode(XSD + "boolean"))
         raise AssertionError(kind)
 
     def _bad_date(self, raw: str):
@@ -139,7 +142,7 @@ class SavedQuery:
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
     path: Path = field(compare=False)
 
-    def bindings(self, given: dict[str, str]) -> tuple[tuple[str, tuple[str, str, str]], ...]:
+    def bindings(self, given: dict[str, str]) -> tuple[tuple[str, Term], ...]:
         """Check every given value and fill defaults; raise `ParameterError` naming the parameter."""
         known = {p.name: p for p in self.parameters}
         for name in given:

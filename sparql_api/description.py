@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, VOID, XSD
 from loader.describe import DCAT3_VERSION
 from loader.namespaces import NOLSI
 from sparql_api import engine, formats
-from sparql_api.evaluator import Job
+from sparql_api.service import Asked
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
@@ -100,8 +100,7 @@ def graph_counts(release: engine.Release) -> dict[str | None, int]:
     """Triples per named graph (None: the default graph), counted once per release by an evaluator."""
     with _counts_lock:
         if release.version not in _counts:
-            job = Job(release.path, GRAPH_COUNTS, None, None, "tsv", None, row_limit=10**9)
-            answer = current_app.extensions["nolsi.pool"].run(job, current_app.config["NOLSI"].query_timeout)
+            answer = current_app.extensions["nolsi.service"].answer(Asked(GRAPH_COUNTS, "tsv", None), release)
             rows = (row.split("\t") for row in answer.body.decode().splitlines()[1:])
             _counts[release.version] = {g.strip("<>") or None: int(n.split("^^")[0].strip('"')) for g, n in rows}
         return dict(_counts[release.version])

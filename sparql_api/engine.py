@@ -12,9 +12,15 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from loader import store
+
+try:
+    SOFTWARE = version("nolsi")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    SOFTWARE = "0+unknown"
 
 
 @dataclass(frozen=True)
@@ -32,9 +38,12 @@ def check(store_dir: Path) -> Release:
 
 
 def current(store_dir: Path) -> Release:
-    """The build to serve now; raises `store.StoreError` if there is none."""
-    path = store.resolve(store_dir)
-    return _release(str(path), os.stat(path).st_mtime)
+    """The build to serve now; raises `store.StoreError` if there is none or it cannot be read."""
+    try:
+        path = store.resolve(store_dir)
+        return _release(str(path), os.stat(path).st_mtime)
+    except (OSError, RuntimeError) as error:  # unreadable, or a link loop (RuntimeError from pathlib), while serving
+        raise store.StoreError(f"the store at {store_dir} cannot be read: {getattr(error, 'strerror', None) or error}") from None
 
 
 @lru_cache(maxsize=8)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from werkzeug.exceptions import HTTPException
 
 from loader.store import StoreError
+from sparql_api.service import Unanswered
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreError, _store_error)
+    app.register_error_handler(Unanswered, _unanswered)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -29,6 +31,16 @@ def _store_error(error: StoreError):
 
     current_app.logger.error("store unavailable: %s", error)
     return plain(503, "The dataset is not available right now.")
+
+
+def _unanswered(error: Unanswered):
+    from sparql_api.sparql import plain
+
+    g.log_extra = {"unanswered": True}
+    response = plain(503, error.message)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _unexpected(error: Exception):

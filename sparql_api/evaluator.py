@@ -1,14 +1,30 @@
-"""Query evaluation in killable worker processes.
+"""Query evaluation in killable, memory-bounded worker processes, admitted fairly.
 
 pyoxigraph cannot be interrupted from Python: a runaway query holds its thread until it ends.
-So every query runs in a separate, long-lived evaluator process. The web process sends the
-job down a pipe and waits at most the time limit; if no answer comes, it kills the evaluator,
-starts a fresh one and answers 503. Other requests never wait behind a runaway query.
+So every query runs in a separate, long-lived evaluator process. The web process sends the job
+down a pipe and waits at most the time limit; if no answer comes, it kills the evaluator, starts
+a fresh one and answers 503.
 
-Results are serialised by Oxigraph itself. To apply the row limit without converting rows in
-Python, solutions are first written as SPARQL TSV and graphs as N-Triples: one row per line in
-both, so the limit is a cut at a newline, and the cut text is parsed back and written in the
-format the client asked for, all in Oxigraph.
+Three bounds hold inside the evaluator:
+
+- **Rows.** Results are written by Oxigraph as SPARQL TSV (solutions) or N-Triples (graphs): one
+  row per line, into a writer that stops the serialiser, and with it the lazy evaluation, once
+  the row limit is passed. A query without LIMIT over a huge cross product costs N+1 rows, not
+  the whole product. The kept rows are then written in the client's format by Oxigraph.
+- **Bytes.** The same writer refuses an answer larger than `answer_bytes`.
+- **Memory.** A watchdog thread samples the evaluator's resident memory while a query runs and
+  ends the process with a message once the query has grown it by more than `memory_bytes`; the
+  address-space limit (RLIMIT_AS) is the backstop for one sudden allocation. An evaluator that
+  has kept a lot of memory after a query is retired and replaced.
+
+Admission (`Pool`): a query waits at most `queue_wait` seconds for an evaluator, in a queue of at
+most `queue_size`, else gets 503 with Retry-After. A query that runs longer than `LONG_AFTER`
+seconds needs one of the long-query slots (all evaluators but `reserved`); when they are all
+taken it is stopped with 503 and Retry-After, so `reserved` evaluators always turn over quickly
+and a short query never waits behind runaways for more than about a second.
+
+Small releases are copied into an in-memory Oxigraph store when an evaluator starts (about 2.5x
+faster to query than the on-disk store, docs/benchmarks.md); larger ones are read from disk.
 """
 
 from __future__ import annotations
@@ -17,15 +33,20 @@ import collections
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import resource
 import select
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from multiprocessing.connection import Connection
 
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-from sparql_api import binding, formats, guard, remote
+from sparql_api import binding, formats, guard, prologue, remote
+
+Term = NamedNode | pyoxigraph.Literal
 
 
 @dataclass(frozen=True)
@@ -37,7 +58,7 @@ class Job:
     solutions_format: str | None
     graph_format: str | None
     row_limit: int
-    substitutions: tuple[tuple[str, tuple], ...] = ()
+    substitutions: tuple[tuple[str, Term], ...] = ()
     base_iri: str | None = None
     service_allowlist: tuple[str, ...] = ()
 
@@ -51,98 +72,219 @@ class Answer:
     rows: int = 0
     truncated: bool = False
     headers: dict = field(default_factory=dict)
+    retire: bool = field(default=False, compare=False)  # the evaluator that made it ends after sending it
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What every evaluator of a pool is allowed; fixed at start-up."""
+
+    backend: str = ""  # a SPARQL endpoint URL that answers instead of the store
+    memory_bytes: int = 1 << 30
+    answer_bytes: int = 256 << 20
+    memory_quads: int = 500_000  # releases up to this size are served from memory
 
 
 class QueryTimeout(Exception):
     pass
 
 
+class Busy(Exception):
+    """No evaluator could take the query in time: 503 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 READY = "ready"
-STARTUP_TIMEOUT = 60.0  # seconds an evaluator may take to start; not counted against the query
+STARTUP_TIMEOUT = 120.0  # seconds an evaluator may take to start (and load a store); not counted against the query
+LONG_AFTER = 1.0  # seconds after which a query counts as long-running
 # Oxigraph's parser and planner recurse once per operator of a chain (`1 + 1 + ...`, `<p>/<p>/...`,
 # BIND after BIND), one to three kilobytes a level: the 8 MB default stack overflows, killing the
 # process, at about 3,000 BINDs. With 1 GiB no query of the 1 MB request limit got there (measured
 # for every kind of chain; see RELIABILITY.md); it is address space, only the pages used are memory.
 STACK_BYTES = 1 << 30
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def evaluate(source: pyoxigraph.Store | str, job: Job) -> Answer:
+def evaluate(source: pyoxigraph.Store | str, job: Job, answer_bytes: int = Limits.answer_bytes) -> Answer:
     """Check and run one job against an open store, or the URL of the SPARQL server that holds
     the release; called inside an evaluator process (or directly in tests)."""
+    template = prologue.declare(job.query)
     try:
-        guard.check(job.query, job.service_allowlist)  # the template, before any value is written into it
+        guard.check(template, job.service_allowlist)  # the template, before any value is written into it
     except guard.Refused as error:
-        return Answer(error.status, f"{error.message}\n".encode(), "text/plain")
-    text = binding.write(job.query, {name: _term(spec) for name, spec in job.substitutions})
+        return _plain(error.status, error.message)
+    text = binding.write(template, dict(job.substitutions))
     try:
         if isinstance(source, str):
-            return _evaluate(remote.query(source, text, job.default_graphs, job.named_graphs, job.base_iri), job)
-        options = {"base_iri": job.base_iri}  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
-        if job.default_graphs is not None or job.named_graphs is not None:
-            options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
-            options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
-        return _evaluate(source.query(text, **options), job)
+            results = remote.query(source, text, job.default_graphs, job.named_graphs, job.base_iri)
+        else:
+            options: dict = {"base_iri": job.base_iri}  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
+            if job.default_graphs is not None or job.named_graphs is not None:
+                options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
+                options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
+            results = source.query(text, **options)
+        return _serialize(results, job, answer_bytes)
     except remote.BackendError as error:
-        return Answer(error.status, f"{error.message}\n".encode(), "text/plain")
+        return _plain(error.status, error.message)
+    except _Unwritable as error:
+        return _plain(503, str(error))
+    except _TooLarge:
+        return _plain(503, f"The answer is larger than the {answer_bytes:,} bytes this endpoint sends; add a LIMIT or select less.")
     except SyntaxError as error:
-        return Answer(400, f"Malformed query: {error}\n".encode(), "text/plain")
-    except RuntimeError as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
-        return Answer(400, f"The query cannot be evaluated: {error}\n".encode(), "text/plain")
+        return _plain(400, f"Malformed query: {prologue.syntax_error(str(error), job.query)}")
+    except (RuntimeError, OSError, ValueError) as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
+        return _plain(400, f"The query cannot be evaluated: {error}")
 
 
-def _evaluate(results, job: Job) -> Answer:
-    """Cut and serialise the engine's results, or a graph the backend sent as N-Triples."""
+def _serialize(results, job: Job, answer_bytes: int) -> Answer:
+    """The engine's results, cut at the row limit while they are produced, in the client's format."""
     if isinstance(results, (QuerySolutions, QueryBoolean)):
         if job.solutions_format is None:
             return _not_acceptable("SELECT and ASK results", formats.SOLUTIONS)
         target = formats.BY_NAME[job.solutions_format]
         if isinstance(results, QueryBoolean):
             return Answer(200, results.serialize(format=target.engine), target.content_type, "boolean", 1)
-        lines = results.serialize(format=QueryResultsFormat.TSV)
-        lines, rows, truncated = _cut(lines, job.row_limit, header=True)
+        lines, rows, truncated = _capture(results, QueryResultsFormat.TSV, job.row_limit, 1, answer_bytes)
         if target.engine != QueryResultsFormat.TSV:
-            lines = pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(format=target.engine)
+            lines = _convert(lambda: pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(format=target.engine), target)
         return Answer(200, lines, target.content_type, "solutions", rows, truncated)
 
     if job.graph_format is None:
         return _not_acceptable("CONSTRUCT and DESCRIBE results", formats.GRAPHS)
     target = formats.BY_NAME[job.graph_format]
-    lines = results if isinstance(results, bytes) else results.serialize(format=RdfFormat.N_TRIPLES)
-    lines, rows, truncated = _cut(lines, job.row_limit, header=False)
+    if isinstance(results, bytes):  # a backend's graph, already N-Triples
+        lines, rows, truncated = _cut(results, job.row_limit, 0)
+    else:
+        lines, rows, truncated = _capture(results, RdfFormat.N_TRIPLES, job.row_limit, 0, answer_bytes)
     if target.engine not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
-        lines = pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine)
+        lines = _convert(lambda: pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine), target)
     return Answer(200, lines, target.content_type, "graph", rows, truncated)
 
 
-def _cut(text: bytes, limit: int, header: bool) -> tuple[bytes, int, bool]:
+class _Enough(Exception):
+    """Raised inside the serialiser's write: the rows we need are written, stop evaluating."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Writer:
+    """A file for Oxigraph's serialisers that counts lines and stops them past `lines` or `max_bytes`."""
+
+    def __init__(self, lines: int, max_bytes: int):
+        self.parts: list[bytes] = []
+        self.left, self.room = lines, max_bytes
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.parts.append(data)
+        self.left -= data.count(b"\n")
+        self.room -= len(data)
+        if self.left < 0:
+            raise _Enough
+        if self.room < 0:
+            raise _TooLarge
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _capture(results, syntax, limit: int, header: int, max_bytes: int) -> tuple[bytes, int, bool]:
+    """Serialise one-row-per-line results until one row past the limit, then cut at the limit."""
+    writer = _Writer(limit + header, max_bytes)
+    try:
+        results.serialize(writer, format=syntax)
+    except _Enough:
+        pass
+    return _cut(b"".join(writer.parts), limit, header)
+
+
+def _cut(text: bytes, limit: int, header: int) -> tuple[bytes, int, bool]:
     """Keep at most `limit` rows of a one-row-per-line text; say how many were kept and whether cut."""
-    rows = text.count(b"\n") - (1 if header else 0)
+    rows = text.count(b"\n") - header
     if rows <= limit:
         return text, rows, False
     end = -1
-    for _ in range(limit + (1 if header else 0)):
+    for _ in range(limit + header):
         end = text.index(b"\n", end + 1)
     return text[: end + 1], limit, True
 
 
+def _convert(write, target: formats.Format) -> bytes:
+    try:
+        return write()
+    except (SyntaxError, ValueError, OSError) as error:  # e.g. one value beyond the parser's 16 MiB buffer
+        raise _Unwritable(f"The answer cannot be written as {target.media_type}: {error}") from None
+
+
+class _Unwritable(Exception):
+    pass
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _plain(status: int, message: str) -> Answer:
+    return Answer(status, message.rstrip("\n").encode() + b"\n", "text/plain")
+
+
 def _not_acceptable(what: str, offered_formats: tuple[formats.Format, ...]) -> Answer:
     offered = ", ".join(f.media_type for f in offered_formats)
-    return Answer(406, f"None of the media types in Accept can represent {what}; offered: {offered}\n".encode(), "text/plain")
+    return _plain(406, f"None of the media types in Accept can represent {what}; offered: {offered}")
 
 
-def _term(spec: tuple):
-    kind, value, extra = spec
-    if kind == "iri":
-        return NamedNode(value)
-    if kind == "lang":
-        return pyoxigraph.Literal(value, language=extra)
-    return pyoxigraph.Literal(value, datatype=NamedNode(extra))
+# --- inside an evaluator process ---------------------------------------------------------------
 
 
-def _die_with(web_process: int) -> None:
-    """End this process as soon as the web process that asked for it ends, even by SIGKILL in the
-    middle of a query: a thread waits on a pidfd of it (Linux). Elsewhere the closed connection
-    ends the evaluator once its query is done."""
+def _resident() -> int:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * PAGE
+
+
+def _open(path: str, memory_quads: int) -> pyoxigraph.Store:
+    """The release read-only from disk, or copied into memory if it has at most `memory_quads` quads."""
+    on_disk = pyoxigraph.Store.read_only(path)
+    if memory_quads <= 0 or len(list(islice(on_disk.quads_for_pattern(None, None, None, None), memory_quads + 1))) > memory_quads:
+        return on_disk
+    in_memory = pyoxigraph.Store()
+    in_memory.bulk_extend(on_disk.quads_for_pattern(None, None, None, None))
+    return in_memory
+
+
+class _Watchdog:
+    """Ends the evaluator, after telling the web process why, when a query grows it past its budget."""
+
+    INTERVAL = 0.02
+
+    def __init__(self, connection: Connection, send_lock: threading.Lock, budget: int):
+        self.connection, self.send_lock, self.budget = connection, send_lock, budget
+        self.baseline = 0
+        self.running = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            self.running.wait()
+            if _resident() - self.baseline > self.budget:
+                self.send_lock.acquire()  # never released: the process ends here
+                message = f"The query needed more than the {self.budget >> 20} MiB of memory a query may use, and was stopped."
+                try:
+                    self.connection.send(_plain(503, message))
+                finally:
+                    os._exit(3)
+            time.sleep(self.INTERVAL)
+
+
+def die_with(web_process: int) -> None:
+    """End this process as soon as process `web_process` ends, even by SIGKILL (an evaluator in the
+    middle of a query, a web worker whose server was killed): a thread waits on a pidfd of it
+    (Linux). Elsewhere the closed connection ends an evaluator once its query is done."""
     try:
         handle = os.pidfd_open(web_process)
     except (AttributeError, OSError):
@@ -155,18 +297,21 @@ def _die_with(web_process: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(connection: Connection, web_process: int, backend: str) -> None:
-    """The evaluator's loop: one job in, one answer out, until the web process goes away. It runs
-    in a thread because only a new thread can be given the large stack the engine needs."""
-    _die_with(web_process)
+def _serve(connection: Connection, web_process: int, limits: Limits) -> None:
+    """The evaluator's entry point. The loop runs in a thread because only a new thread can be
+    given the large stack the engine needs."""
+    die_with(web_process)
     threading.stack_size(STACK_BYTES)
-    loop = threading.Thread(target=_loop, args=(connection, backend))
+    loop = threading.Thread(target=_loop, args=(connection, limits))
     loop.start()
     loop.join()
 
 
-def _loop(connection: Connection, backend: str) -> None:
+def _loop(connection: Connection, limits: Limits) -> None:
+    send_lock = threading.Lock()
+    watchdog = _Watchdog(connection, send_lock, limits.memory_bytes)
     stores: dict[str, pyoxigraph.Store] = {}
+    limited = False
     connection.send(READY)
     while True:
         try:
@@ -174,13 +319,41 @@ def _loop(connection: Connection, backend: str) -> None:
         except (EOFError, OSError):
             return
         try:
-            if not backend and job.store not in stores:
+            if not limits.backend and job.store not in stores:
                 stores.clear()
-                stores[job.store] = pyoxigraph.Store.read_only(job.store)
-            answer = evaluate(backend or stores[job.store], job)
+                try:
+                    stores[job.store] = _open(job.store, limits.memory_quads)
+                except (OSError, RuntimeError) as error:
+                    raise _Unavailable(f"The dataset is not available right now ({error}).") from None
+            if not limited:  # once the store is open: its memory is not the query's
+                _limit_address_space(limits.memory_bytes)
+                limited = True
+            watchdog.baseline = _resident()
+            watchdog.running.set()
+            answer = evaluate(limits.backend or stores[job.store], job, limits.answer_bytes)
+        except _Unavailable as error:
+            answer = replace(_plain(503, str(error)), retire=True)
+        except MemoryError:
+            answer = replace(_plain(503, f"The query needed more than the {limits.memory_bytes >> 20} MiB of memory a query may use."), retire=True)
         except Exception as error:  # the engine's own failures: report them, keep serving
-            answer = Answer(500, f"The query engine failed: {error}\n".encode(), "text/plain")
-        connection.send(answer)
+            answer = _plain(500, f"The query engine failed: {error}")
+        finally:
+            watchdog.running.clear()
+        if _resident() - watchdog.baseline > limits.memory_bytes // 4:
+            answer = replace(answer, retire=True)  # glibc keeps freed memory: start afresh instead
+        with send_lock:
+            connection.send(answer)
+        if answer.retire:
+            return
+
+
+def _limit_address_space(budget: int) -> None:
+    """RLIMIT_AS at what the process maps now plus twice the query budget: one sudden allocation
+    beyond it fails at once instead of taking the machine before the watchdog looks."""
+    with open("/proc/self/statm", "rb") as statm:
+        mapped = int(statm.read().split()[0]) * PAGE
+    limit = mapped + 2 * budget + (256 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 # Evaluators are forked from a fork server: a small single-threaded process that has imported the
@@ -188,7 +361,7 @@ def _loop(connection: Connection, backend: str) -> None:
 # milliseconds, not the half second of a fresh interpreter. Never forked from the web process
 # itself: it runs threads, and a fork of a threaded process can hold locks nobody will release.
 # As in any multiprocessing program, a script that creates the app must keep its top level under
-# `if __name__ == "__main__":`; gunicorn, `nolsi` and notebooks need nothing.
+# `if __name__ == "__main__":`; the server, `nolsi` and notebooks need nothing.
 _forks = multiprocessing.get_context("forkserver")
 _forks.set_forkserver_preload(["sparql_api.evaluator"])  # with it pyoxigraph, and rdflib's parser for the guard
 
@@ -196,24 +369,23 @@ _forks.set_forkserver_preload(["sparql_api.evaluator"])  # with it pyoxigraph, a
 class Evaluator:
     """One evaluator process and the connection to it."""
 
-    def __init__(self, backend: str):
+    def __init__(self, limits: Limits):
         self.connection, theirs = _forks.Pipe()
-        self.process = _forks.Process(target=_serve, args=(theirs, os.getpid(), backend), daemon=True)
+        self.process = _forks.Process(target=_serve, args=(theirs, os.getpid(), limits), daemon=True)
         self.process.start()
         theirs.close()
         self.ready = False
 
-    def run(self, job: Job, timeout: float) -> Answer:
-        """Send one job; the time limit starts only once the evaluator has started up."""
+    def send(self, job: Job) -> None:
+        """Send one job once the evaluator has started; its start-up is not counted against the query."""
         if not self.ready:
             if not self.connection.poll(STARTUP_TIMEOUT) or self.connection.recv() != READY:
                 raise EOFError("the evaluator did not start")
             self.ready = True
         self.connection.send(job)
-        if not self.connection.poll(timeout):
-            self.kill()
-            raise QueryTimeout(f"The query did not finish within {timeout:g} seconds and was stopped.")
-        return self.connection.recv()
+
+    def wait(self, seconds: float) -> bool:
+        return self.connection.poll(max(seconds, 0))
 
     def kill(self) -> None:
         self.process.kill()
@@ -226,42 +398,81 @@ class Evaluator:
 
 
 class Pool:
-    """Evaluators for one web process: one per concurrent request, replaced when killed. With a
-    `backend` URL they send every query there instead of opening the store."""
+    """The evaluators of one web process, and admission to them (see the module docstring)."""
 
-    def __init__(self, size: int, backend: str = ""):
-        self._backend = backend
+    def __init__(self, size: int, limits: Limits = Limits(), queue_wait: float = 2.0, queue_size: int = 64, reserved: int | None = None):
+        self.size, self.limits, self.queue_wait, self.queue_size = size, limits, queue_wait, queue_size
         # Warm evaluators are taken from the right; new ones join at the left, so a request never
         # waits for an evaluator to start while a started one is idle. (deque ops are atomic.)
         self._idle: collections.deque[Evaluator] = collections.deque()
         self._slots = threading.BoundedSemaphore(size)
+        reserved = max(1, size // 4) if reserved is None else reserved
+        self._long = threading.BoundedSemaphore(max(1, size - reserved))
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
         # Start the fork server now: it imports the engine while the web process finishes starting,
         # so the first request waits only for a fork.
         multiprocessing.forkserver.ensure_running()
 
     def run(self, job: Job, timeout: float) -> Answer:
-        with self._slots:
-            evaluator = self._checkout()
-            try:
-                answer = evaluator.run(job, timeout)
-            except (EOFError, OSError, BrokenPipeError):
-                evaluator.kill()
-                return Answer(503, b"The query engine stopped unexpectedly; please retry.\n", "text/plain")
-            except QueryTimeout:
-                self._start()  # now, so that it is ready once the warm ones are busy
-                raise
-            self._idle.append(evaluator)
-            return answer
+        self._admit()
+        try:
+            return self._run(job, timeout)
+        finally:
+            self._slots.release()
 
-    def _start(self) -> None:
-        self._idle.appendleft(Evaluator(self._backend))
+    def _admit(self) -> None:
+        if self._slots.acquire(blocking=False):
+            return
+        with self._waiting_lock:
+            if self._waiting >= self.queue_size:
+                raise Busy(f"All {self.size} query evaluators are busy and {self._waiting} queries are waiting; please retry.", 1)
+            self._waiting += 1
+        try:
+            if not self._slots.acquire(timeout=self.queue_wait):
+                raise Busy(f"All {self.size} query evaluators stayed busy for {self.queue_wait:g} s; please retry.", 2)
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+
+    def _run(self, job: Job, timeout: float) -> Answer:
+        evaluator = self._checkout()
+        started = time.monotonic()
+        try:
+            evaluator.send(job)
+            started = time.monotonic()
+            if not evaluator.wait(min(LONG_AFTER, timeout)):
+                if not self._long.acquire(blocking=False):
+                    self._replace(evaluator)
+                    raise Busy("Too many long-running queries are being answered right now; this one was stopped after "
+                               f"{LONG_AFTER:g} s to keep the endpoint responsive. Please retry later.", int(timeout))
+                try:
+                    if not evaluator.wait(timeout - (time.monotonic() - started)):
+                        self._replace(evaluator)
+                        raise QueryTimeout(f"The query did not finish within {timeout:g} seconds and was stopped.")
+                finally:
+                    self._long.release()
+            answer: Answer = evaluator.connection.recv()
+        except (EOFError, OSError):
+            evaluator.kill()
+            return _plain(503, "The query engine stopped while answering (out of memory or a crash); please retry or simplify the query.")
+        if answer.retire:
+            evaluator.kill()
+        else:
+            self._idle.append(evaluator)
+        return answer
+
+    def _replace(self, evaluator: Evaluator) -> None:
+        """Kill a stopped query's evaluator and start its successor now, so that it is warm when needed."""
+        evaluator.kill()
+        self._idle.appendleft(Evaluator(self.limits))
 
     def _checkout(self) -> Evaluator:
         while True:
             try:
                 evaluator = self._idle.pop()
             except IndexError:
-                return Evaluator(self._backend)
+                return Evaluator(self.limits)
             if evaluator.alive:
                 return evaluator
             evaluator.kill()
@@ -272,4 +483,3 @@ class Pool:
                 self._idle.pop().kill()
             except IndexError:
                 return
-

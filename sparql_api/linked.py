@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pyoxigraph
 from flask import Response, abort, current_app, render_template, request
-from pyoxigraph import DefaultGraph, QueryResultsFormat, Quad, RdfFormat
+from pyoxigraph import DefaultGraph, NamedNode, QueryResultsFormat, Quad, RdfFormat
 from rdflib import Graph
 
 from loader import namespaces, publish
 from loader.namespaces import BASE
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
-from sparql_api.evaluator import Job, QueryTimeout
+from sparql_api.service import Asked
 from sparql_api.sparql import plain
 
 HTML = formats.Format("html", "text/html", None)
@@ -199,23 +199,12 @@ def construct(query: str, **terms: str) -> list[pyoxigraph.Triple]:
 
 
 def _evaluate(query: str, terms: dict[str, str], solutions: str | None, graphs: str | None):
-    """Run a query in an evaluator, under the endpoint's time limit, through the answer cache."""
-    settings = current_app.config["NOLSI"]
-    served = release()
-    substitutions = tuple(sorted((name, ("iri", iri, "")) for name, iri in terms.items()))
-    key = ("linked", served.version, query, substitutions, solutions, graphs)
-    cache = current_app.extensions["nolsi.cache"]
-    answer = cache.get(key)
-    if answer is None:
-        job = Job(served.path, query, None, None, solutions, graphs, row_limit=settings.row_limit, substitutions=substitutions)
-        try:
-            answer = current_app.extensions["nolsi.pool"].run(job, settings.query_timeout)
-        except QueryTimeout:
-            abort(503, "The description took too long to compute.")
-        if answer.status != 200 or answer.truncated:
-            current_app.logger.error("page query failed (%s): %s", answer.status, answer.body[:500])
-            abort(503, "The description could not be computed.")
-        cache.put(key, answer)
+    """Run a page's query through the query service, under the endpoint's limits and cache."""
+    substitutions = tuple(sorted((name, NamedNode(iri)) for name, iri in terms.items()))
+    answer = current_app.extensions["nolsi.service"].answer(Asked(query, solutions, graphs, substitutions=substitutions))
+    if answer.status != 200 or answer.truncated:
+        current_app.logger.error("page query failed (%s): %s", answer.status, answer.body[:500])
+        abort(503, "The description could not be computed.")
     return answer
 
 

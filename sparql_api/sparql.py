@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
+from flask import Blueprint, Response, current_app, request
 
-from flask import Blueprint, Response, current_app, g, request
-
-from sparql_api import description, engine, formats, guard, protocol
-from sparql_api.evaluator import Answer, Job, QueryTimeout
+from sparql_api import description, engine, formats, protocol
+from sparql_api.evaluator import Answer
+from sparql_api.service import Asked
 
 bp = Blueprint("sparql", __name__)
 
@@ -43,33 +42,17 @@ def run(
     graphs: formats.Format | None,
     substitutions: tuple = (),
 ) -> Response:
-    """Answer a query: from the cache, with 304 on revalidation, or by an evaluator within the limits."""
-    settings = current_app.config["NOLSI"]
-    release = engine.current(settings.store)
-    key = (
-        release.version, query, default_graphs, named_graphs, solutions and solutions.name,
-        graphs and graphs.name, substitutions, settings.row_limit, request.base_url,
+    """Answer a query through the query service, with 304 on revalidation."""
+    service = current_app.extensions["nolsi.service"]
+    release = service.release()
+    asked = Asked(
+        query, solutions and solutions.name, graphs and graphs.name, default_graphs, named_graphs,
+        substitutions, request.base_url,
     )
-    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-    cache = current_app.extensions["nolsi.cache"]
-    answer = cache.get(key)  # only answers that passed the guard are ever cached
-    if answer is None:
-        if request.method in ("GET", "HEAD") and etag in request.if_none_match:
-            return _not_modified(etag, release)
-        job = Job(
-            store=release.path, query=query, default_graphs=default_graphs, named_graphs=named_graphs,
-            solutions_format=solutions and solutions.name, graph_format=graphs and graphs.name,
-            row_limit=settings.row_limit, substitutions=substitutions, base_iri=request.base_url,
-            service_allowlist=settings.service_allowlist,
-        )
-        try:
-            answer = current_app.extensions["nolsi.pool"].run(job, settings.query_timeout)
-        except QueryTimeout as error:
-            g.log_extra = {"timeout": True}
-            return plain(503, str(error))
-        if answer.status == 400 and guard.is_update(query):
-            return plain(403, "This endpoint is read-only: SPARQL Update is not accepted.")
-        cache.put(key, answer)
+    etag = service.etag(asked, release)
+    if request.method in ("GET", "HEAD") and etag in request.if_none_match:
+        return _not_modified(etag, release)
+    answer = service.answer(asked, release)
     return _respond(answer, etag, release)
 
 

@@ -54,8 +54,10 @@ def test_every_saved_query_answers_as_the_embedded_store(backend, curated, name)
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                                     "text/tab-separated-values"])
 def test_the_protocol_gives_the_same_bytes_in_every_solutions_format(backend, curated, accept):
+    # IRIs only: SPARQL leaves the order of blank nodes to the store (Query 15.1), and an in-memory
+    # store orders them differently from an on-disk one.
     query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-             "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label } ORDER BY ?thing ?label LIMIT 40")
+             "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing ?label LIMIT 40")
     answers = [requests.post(base + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=60)
                for base in (backend, curated.base)]
     assert [a.status_code for a in answers] == [200, 200]

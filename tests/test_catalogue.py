@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from pyoxigraph import Literal, NamedNode
 
 from sparql_api import catalogue
 from tests.conftest import FIXTURES, ROOT
@@ -19,16 +20,16 @@ def bind(name: str, value: str):
 @pytest.mark.parametrize(
     "name, value, term",
     [
-        ("iri", "https://w3id.org/nolsi/id/service/tsd", ("iri", "https://w3id.org/nolsi/id/service/tsd", "")),
-        ("ri", "napi", ("iri", "https://w3id.org/nolsi/id/ri/napi", "")),
-        ("ri", "https://w3id.org/nolsi/id/ri/napi", ("iri", "https://w3id.org/nolsi/id/ri/napi", "")),
-        ("level", "black", ("iri", "https://w3id.org/nolsi/vocab/data-classification/black", "")),
-        ("text", 'say "hi" } # DROP ALL', ("literal", 'say "hi" } # DROP ALL', XSD + "string")),
-        ("count", "+007", ("literal", "7", XSD + "integer")),
-        ("share", "2.50", ("literal", "2.50", XSD + "decimal")),
-        ("day", "2020-10-29", ("literal", "2020-10-29", XSD + "date")),
-        ("flag", "FALSE", ("literal", "false", XSD + "boolean")),
-        ("colour", "green", ("literal", "green", XSD + "string")),
+        ("iri", "https://w3id.org/nolsi/id/service/tsd", NamedNode("https://w3id.org/nolsi/id/service/tsd")),
+        ("ri", "napi", NamedNode("https://w3id.org/nolsi/id/ri/napi")),
+        ("ri", "https://w3id.org/nolsi/id/ri/napi", NamedNode("https://w3id.org/nolsi/id/ri/napi")),
+        ("level", "black", NamedNode("https://w3id.org/nolsi/vocab/data-classification/black")),
+        ("text", 'say "hi" } # DROP ALL', Literal('say "hi" } # DROP ALL')),
+        ("count", "+007", Literal("7", datatype=NamedNode(XSD + "integer"))),
+        ("share", "2.50", Literal("2.50", datatype=NamedNode(XSD + "decimal"))),
+        ("day", "2020-10-29", Literal("2020-10-29", datatype=NamedNode(XSD + "date"))),
+        ("flag", "FALSE", Literal("false", datatype=NamedNode(XSD + "boolean"))),
+        ("colour", "green", Literal("green")),
     ],
 )
 def test_valid_values_become_typed_terms(name, value, term):
@@ -70,7 +71,7 @@ def test_unknown_parameter_is_refused():
 
 
 def test_defaults_fill_in_and_unset_optionals_stay_unbound():
-    assert EVERY.bindings({}) == (("count", ("literal", "10", XSD + "integer")),)
+    assert EVERY.bindings({}) == (("count", Literal("10", datatype=NamedNode(XSD + "integer"))),)
 
 
 def test_required_parameter_must_be_given():

@@ -107,7 +107,7 @@ class Launched:
     process: subprocess.Popen
     log: Path
     workers: int
-    threads: int
+    evaluators: int
     seen_evaluators: set[int] = field(default_factory=set)
 
     @property
@@ -116,7 +116,7 @@ class Launched:
 
     @property
     def pid(self) -> int:
-        return self.process.pid  # `nolsi serve` execs gunicorn: the same process is its master
+        return self.process.pid  # `nolsi serve` execs granian: the same process is its master
 
     def tree(self) -> dict[int, Proc]:
         found = process_tree(self.pid)
@@ -134,7 +134,7 @@ class Launched:
 
 
 @contextmanager
-def launch(*args: str, env: dict | None = None, workers: int = 2, threads: int = 4, hard_stop: bool = False):
+def launch(*args: str, env: dict | None = None, workers: int = 2, evaluators: int = 4, hard_stop: bool = False):
     """Start `nolsi serve` on a free port in a session of its own; stop the whole session after.
 
     `hard_stop` kills it at once (SIGKILL): for a server left busy by a test that is expected to
@@ -143,10 +143,10 @@ def launch(*args: str, env: dict | None = None, workers: int = 2, threads: int =
     log = Path(tempfile.mkstemp(prefix="nolsi-reliability-", suffix=".log")[1])
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*NOLSI, "serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads), *map(str, args)],
+            [*NOLSI, "serve", "--port", str(port), "--workers", str(workers), "--evaluators", str(evaluators), *map(str, args)],
             cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    server = Launched(f"http://127.0.0.1:{port}", process, log, workers, threads)
+    server = Launched(f"http://127.0.0.1:{port}", process, log, workers, evaluators)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -194,8 +194,8 @@ def timed_get(url: str, query: str, timeout: float = 60) -> tuple[requests.Respo
 
 
 def warm(server: Launched, rounds: int = 3) -> None:
-    """Fill each worker's evaluator pool: as many concurrent trivial queries as the server has threads."""
-    width = server.workers * server.threads
+    """Fill each worker's evaluator pool: as many concurrent trivial queries as the server has evaluators."""
+    width = server.workers * server.evaluators
     with ThreadPoolExecutor(width) as pool:
         for _ in range(rounds):
             answers = list(pool.map(lambda _: timed_get(server.url, fresh("ASK {}"))[0], range(width)))
@@ -236,7 +236,7 @@ RUNAWAYS = {
 def runaway_server(curated):
     """The curated store behind a 2-second time limit; one worker, so that every runaway and every
     simple query meet in the same evaluator pool, the hardest case for keeping them apart."""
-    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, threads=4) as server:
+    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, evaluators=4) as server:
         warm(server)
         yield server
 
@@ -319,7 +319,7 @@ def test_no_evaluator_is_left_behind_after_runaways(runaway_server: Launched):
     time.sleep(1)
     tree = runaway_server.tree()
     pool = set(evaluators_in(tree))
-    assert len(pool) <= runaway_server.workers * runaway_server.threads, f"{len(pool)} evaluators: {pool}"
+    assert len(pool) <= runaway_server.workers * runaway_server.evaluators, f"{len(pool)} evaluators: {pool}"
     assert not [p for p in tree.values() if p.state == "Z"], "zombie processes in the server's tree"
     leaked = {pid for pid in runaway_server.seen_evaluators - pool if running(pid)}
     assert not leaked, f"evaluators outside the server's tree still running: {leaked}"
@@ -409,7 +409,7 @@ def test_a_query_mentioning_service_is_held_to_the_time_limit_and_blocks_nothing
     each answered (or refused) within the time limit; meanwhile a simple query and a small query
     that the guard must parse too are each answered in under a second."""
     sizes = [2_000, 4_000, 8_000, 12_000, 15_500, 15_900, 40_000, 200_000]
-    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, threads=12, hard_stop=True) as server:
+    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, evaluators=12, hard_stop=True) as server:
         warm(server, rounds=1)
         # One at a time first, with the same grammar in small: rdflib's parser must meet each rule alone
         # once (test_a_fresh_server_answers_concurrent_queries_that_mention_service).
@@ -430,7 +430,7 @@ def test_a_fresh_server_answers_concurrent_queries_that_mention_service(curated)
     """The first queries a worker gets may come at once. Queries that look like they call a SERVICE
     (here in a comment), which the guard must parse with rdflib, but call none, are answered 200,
     then and ever after, as is the saved query about services; none is refused as federated."""
-    with launch("--store", curated.store, workers=1, threads=8) as server:
+    with launch("--store", curated.store, workers=1, evaluators=8) as server:
         def ask(_):
             return requests.post(server.url, data={"query": fresh(SERVICE_IN_A_COMMENT)}, timeout=60).status_code
 
@@ -452,7 +452,7 @@ def test_large_updates_are_refused_within_the_time_limit(curated):
     """INSERT DATA texts of 5 to 160 kB sent as queries, eight at once, are each refused (400 or 403)
     within the time limit, and a simple query is answered in under a second meanwhile."""
     sizes = [5_000, 10_000, 15_000, 19_000, 19_900, 40_000, 80_000, 160_000]
-    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, threads=8, hard_stop=True) as server:
+    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, evaluators=8, hard_stop=True) as server:
         warm(server, rounds=1)
         assert requests.post(server.url, data={"query": update_of(100)}, timeout=30).status_code in (400, 403)
         results, meanwhile = concurrently(server, {size: {"data": {"query": update_of(size)}} for size in sizes}, {"simple": SIMPLE})
@@ -902,7 +902,7 @@ def test_soak(curated):
     mix = soak_mix()
     random.Random(8).shuffle(mix)
     runaway = Call("GET", "/sparql?" + urlencode({"query": RUNAWAYS["cartesian product"]}), expect=503)
-    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=2, threads=4) as server:
+    with launch("--store", curated.store, "--query-timeout", LIMIT, workers=2, evaluators=4) as server:
         warm(server)
         port = urlsplit(server.base).port
         counter = iter(range(10**9))
@@ -974,10 +974,10 @@ def test_soak(curated):
     print(report)
     assert growth < 0.10, report
     pool = set(evaluators_in(tree))
-    assert len(pool) <= server.workers * server.threads, report
+    assert len(pool) <= server.workers * server.evaluators, report
     assert not {pid for pid in server.seen_evaluators - pool if running(pid)}, "evaluators leaked out of the tree"
     # the master; per worker: itself, its fork server and multiprocessing's resource tracker, its evaluators
-    assert max(count for _, _, count in samples) <= 1 + server.workers * (3 + server.threads), "more processes than the pools allow"
+    assert max(count for _, _, count in samples) <= 1 + server.workers * (3 + server.evaluators), "more processes than the pools allow"
 
 
 def test_the_answer_cache_keeps_to_its_memory_bound(sample_store: Path):
