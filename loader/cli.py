@@ -55,9 +55,48 @@ def _settings(**options) -> Settings:
     return Settings.from_env(**options)
 
 
-def _progress(message: str) -> None:
-    if sys.stderr.isatty():
-        click.secho(f"  {message}", err=True, dim=True)
+class _Progress:
+    """Progress lines on stderr when it is a terminal, each with the seconds since the start;
+    transient ones (counters) overwrite each other. Nothing when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.perf_counter
+        self.started = self.clock()
+        self.on = sys.stderr.isatty()
+        self.open = False  # a transient line is showing
+
+    def __call__(self, message: str, transient: bool = False) -> None:
+        if not self.on:
+            return
+        line = f"  {self.clock() - self.started:6.1f}s  {message}"
+        if transient:
+            click.secho(f"\r\x1b[K{line}", err=True, dim=True, nl=False)
+            self.open = True
+            return
+        click.secho(("\r\x1b[K" if self.open else "") + line, err=True, dim=True)
+        self.open = False
+
+    def done(self) -> None:
+        if self.on and self.open:
+            click.echo("\r\x1b[K", err=True, nl=False)
+            self.open = False
+
+
+def _progress(message: str, transient: bool = False) -> None:
+    _Progress.current(message, transient)
+
+
+_Progress.current = _Progress()
+
+
+def _validator_option(command):
+    return click.option(
+        "--validator", type=click.Choice(["sparql", "pyshacl"]), default="sparql", envvar="NOLSI_VALIDATOR",
+        show_envvar=True, help="SHACL engine: the shapes compiled to SPARQL and run by Oxigraph, or pySHACL, "
+        "the reference implementation (slow on big graphs). [default: sparql]",
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,14 +109,17 @@ BUILD_OPTIONS = ("store", "data_dir", "shapes_dir", "ontology_dir", "shapes")
 
 @main.command()
 @settings_options(*BUILD_OPTIONS)
+@_validator_option
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def build(files: tuple[Path, ...], **options) -> None:
+def build(files: tuple[Path, ...], validator: str, **options) -> None:
     """Read, validate and write a new store, then switch it in.
 
     With FILES (any RDF syntax), build a store of those files instead of the curated data.
     """
     settings = _settings(**options)
-    summary = _run(lambda: _pipeline().build(settings, list(files) or None, _progress))
+    _Progress.current = _Progress()
+    summary = _run(lambda: _pipeline().build(settings, list(files) or None, _progress, validator))
+    _Progress.current.done()
     click.echo(f"built {summary.version}: {summary}")
     click.echo(f"store: {summary.path}")
     click.echo(f"release: {summary.release}")
@@ -85,23 +127,28 @@ def build(files: tuple[Path, ...], **options) -> None:
 
 @main.command("validate")
 @settings_options("data_dir", "shapes_dir", "ontology_dir")
+@_validator_option
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def validate_command(files: tuple[Path, ...], **options) -> None:
+def validate_command(files: tuple[Path, ...], validator: str, **options) -> None:
     """Read and validate, write nothing, print the report."""
     settings = _settings(**options)
-    _, report, summary = _run(lambda: _pipeline().check(settings, list(files) or None, _progress))
+    _Progress.current = _Progress()
+    _, report, summary = _run(lambda: _pipeline().check(settings, list(files) or None, _progress, validator))
+    _Progress.current.done()
     for result in report.results:
         click.echo(str(result))
     click.echo(f"valid: {summary}")
 
 
 @main.command()
-@settings_options("host", "port", "store", "workers", "threads", "query_timeout", "row_limit", "rate_limit", "max_request_bytes", "backend")
+@settings_options("host", "port", "store", "workers", "threads", "evaluators", "query_timeout", "query_memory", "row_limit",
+                  "rate_limit", "max_request_bytes", "header_timeout", "backend")
 def serve(**options) -> None:
-    """Serve the store under gunicorn, building it first if there is none.
+    """Serve the store under granian, building it first if there is none.
 
     With --backend, every query goes to that SPARQL server instead, which must hold the release
-    of this store (`nolsi push`); pages, dumps and limits stay here."""
+    of this store (`nolsi push`); pages, dumps and limits stay here. To keep it running, run it
+    under a supervisor that restarts it: deploy/nolsi.service is a systemd unit."""
     settings = _settings(**options)
     if not store.exists(settings.store):
         click.echo(f"no store in {settings.store}, building it first", err=True)
@@ -234,6 +281,7 @@ def _run(step):
     except store.StoreError as error:
         raise Failure(f"nolsi: {error}") from None
     except _pipeline().ValidationFailed as error:
+        _Progress.current.done()
         for result in error.report.results:
             click.echo(str(result), err=True)
         raise Failure(f"nolsi: validation failed with {error}; the store was not changed") from None

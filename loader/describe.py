@@ -65,6 +65,11 @@ def statistics(merge: bytes, nquads: bytes) -> Statistics:
     store = pyoxigraph.Store()
     store.load(merge, format=RdfFormat.N_TRIPLES)
     store.load(nquads, format=RdfFormat.N_QUADS)
+    return statistics_of(store)
+
+
+def statistics_of(store: pyoxigraph.Store) -> Statistics:
+    """The statistics of a store whose default graph is the merge of its named graphs."""
 
     def rows(query: str) -> list[list[str]]:
         tsv = store.query(query).serialize(format=pyoxigraph.QueryResultsFormat.TSV).decode()
@@ -233,13 +238,13 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
         graph.add((distribution, DCAT.mediaType, URIRef(IANA + MEDIA_TYPES[suffix])))
         if name.endswith(".gz"):
             graph.add((distribution, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
-        graph.add((distribution, DCAT.byteSize, Literal(len(body), datatype=XSD.nonNegativeInteger)))
+        graph.add((distribution, DCAT.byteSize, Literal(_size(body), datatype=XSD.nonNegativeInteger)))
         graph.add((distribution, DCTERMS.license, LICENCE))
         checksum = BNode()
         graph.add((distribution, SPDX.checksum, checksum))
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        graph.add((checksum, SPDX.checksumValue, Literal(hashlib.sha256(body).hexdigest(), datatype=XSD.hexBinary)))
+        graph.add((checksum, SPDX.checksumValue, Literal(_sha256(body), datatype=XSD.hexBinary)))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCTERMS.title, Literal("nolsi SPARQL endpoint", lang="en")))
     graph.add((service, DCAT.endpointURL, ids["endpoint"]))
@@ -248,6 +253,15 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((service, DCAT.servesDataset, dataset))
     graph.add((service, DCTERMS.license, LICENCE))
     return graph
+
+
+def _size(body) -> int:
+    """A file given as its bytes, or as what `loader.publish` knows of it (size and digest)."""
+    return len(body) if isinstance(body, bytes) else body.size
+
+
+def _sha256(body) -> str:
+    return hashlib.sha256(body).hexdigest() if isinstance(body, bytes) else body.sha256
 
 
 def _graph() -> Graph:

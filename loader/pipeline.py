@@ -1,4 +1,4 @@
-"""The build, top to bottom: read -> validate -> store.
+"""The build, top to bottom: read -> validate -> publish -> store.
 
 A failure at any step raises before the store is touched, so the store being served stays as it
 was.
@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Callable
 
 import pyoxigraph
-from rdflib import Graph
 
 from loader import publish, read, store, validate
 from loader.settings import Settings
 
-Progress = Callable[[str], None]
+Progress = Callable[..., None]  # progress(message, transient=False): transient lines are overwritten
+
+
+def _quiet(message: str, transient: bool = False) -> None:
+    pass
 
 
 class ValidationFailed(Exception):
@@ -53,52 +56,96 @@ def sources(settings: Settings, files: list[Path] | None = None) -> list[read.So
 
 
 def check(
-    settings: Settings, files: list[Path] | None = None, progress: Progress = lambda _: None
+    settings: Settings,
+    files: list[Path] | None = None,
+    progress: Progress = _quiet,
+    validator: str = "sparql",
 ) -> tuple[pyoxigraph.Store, validate.Report | None, Summary]:
-    """Read and validate; raise `read.ReadError` or `ValidationFailed`, write nothing."""
+    """Read and validate; raise `read.ReadError` or `ValidationFailed`, write nothing.
+
+    The dataset returned has the merge of its named graphs in its default graph."""
+    dataset, report, summary, _ = _check(settings, files, progress, validator, canonical=False)
+    return dataset, report, summary
+
+
+def _check(settings: Settings, files: list[Path] | None, progress: Progress, validator: str, canonical: bool):
     summary = Summary()
     started = time.perf_counter()
     todo = sources(settings, files)
-    progress(f"reading {len(todo)} files")
-    dataset = read.read(todo)
+    dataset = read.read(todo, lambda done, total: progress(f"reading files: {done}/{total}", True))
     summary.files = len(todo)
     summary.graphs = sum(1 for _ in dataset.named_graphs())
     summary.triples = len(dataset)
     summary.seconds["read"] = time.perf_counter() - started
-    progress(f"read {summary.triples} triples in {summary.graphs} graphs")
+    progress(f"read {summary.files} files: {summary.triples} triples in {summary.graphs} graphs")
+
+    nquads = None
+    if canonical:
+        # Before the merge, so that they hold the named graphs only.
+        started = time.perf_counter()
+        nquads = store.sorted_nquads(dataset)
+        summary.seconds["hash"] = time.perf_counter() - started
+        progress(f"canonical N-Quads: {len(nquads) >> 20} MB")
+    started = time.perf_counter()
+    store.merge_into_default_graph(dataset)
+    summary.seconds["merge"] = time.perf_counter() - started
 
     report = None
     if settings.shapes:
         started = time.perf_counter()
-        progress("validating with SHACL")
+        progress(f"validating with SHACL ({validator})")
         # Named files are checked together with the vocabularies they use; the build stores only them.
-        checked = read.read(todo + read.ontology_sources(settings.ontology_dir)) if files else dataset
-        report = validate.validate(
-            union_graph(checked),
+        checked = dataset
+        if files:
+            checked = read.read(todo + read.ontology_sources(settings.ontology_dir))
+            store.merge_into_default_graph(checked)
+        report = validate.validate_store(
+            checked,
             validate.load_shapes(settings.shapes_dir),
             validate.load_ontology(settings.ontology_dir),
-            targets_from=checked,
+            validator,
+            lambda done, total: progress(f"validating: {done}/{total} queries", True),
         )
+        del checked
         summary.violations, summary.warnings = len(report.violations), len(report.warnings)
         summary.seconds["validate"] = time.perf_counter() - started
-        progress(f"{summary.violations} violations, {summary.warnings} warnings")
+        progress(f"validated: {summary.violations} violations, {summary.warnings} warnings")
         if not report.conforms:
             raise ValidationFailed(report)
-    return dataset, report, summary
+    return dataset, report, summary, nquads
 
 
-def build(settings: Settings, files: list[Path] | None = None, progress: Progress = lambda _: None) -> Summary:
-    dataset, report, summary = check(settings, files, progress)
+def build(
+    settings: Settings,
+    files: list[Path] | None = None,
+    progress: Progress = _quiet,
+    validator: str = "sparql",
+) -> Summary:
+    dataset, report, summary, nquads = _check(settings, files, progress, validator, canonical=True)
     started = time.perf_counter()
-    nquads = store.sorted_nquads(dataset)
     summary.version = version(settings.store, hashlib.sha256(nquads).hexdigest())
     progress(f"publishing release {summary.version}")
-    summary.release = publish.publish(nquads, report.graph if report else None, settings, summary.version)
-    summary.seconds["publish"] = time.perf_counter() - started
+    # The dumps are written by two worker processes while this one writes the store; "publish"
+    # counts this process's share and the wait for the workers, "store" the store alone.
+    release = publish.start(nquads, report.graph if report else None, settings, summary.version, dataset, progress)
+    del nquads
+    publishing = time.perf_counter() - started
+    waited = [0.0]
+
+    def finish_release() -> None:
+        begun = time.perf_counter()
+        summary.release = release.finish()
+        waited[0] = time.perf_counter() - begun
+
     started = time.perf_counter()
     progress(f"writing store {summary.version}")
-    summary.path = store.write(dataset, settings.store, summary.version)
-    summary.seconds["store"] = time.perf_counter() - started
+    try:
+        summary.path = store.write(dataset, settings.store, summary.version, before_switch=finish_release)
+    except BaseException:
+        release.abandon()
+        raise
+    summary.seconds["store"] = time.perf_counter() - started - waited[0]
+    summary.seconds["publish"] = publishing + waited[0]
     return summary
 
 
@@ -112,11 +159,3 @@ def version(store_dir: Path, digest: str) -> str:
     if earlier:
         return earlier[0].name
     return f"{datetime.now(timezone.utc):%Y-%m-%d}-{short}"
-
-
-def union_graph(dataset: pyoxigraph.Store) -> Graph:
-    """All graphs merged into one rdflib graph, the form pySHACL validates."""
-    graph = Graph()
-    for quad in dataset:
-        graph.add(validate.as_triple(quad))
-    return graph

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
@@ -73,11 +74,12 @@ def file_sources(paths: list[Path]) -> list[Source]:
     return [Source(Path(p), GRAPH[Path(p).stem]) for p in paths]
 
 
-def read(sources: list[Source]) -> pyoxigraph.Store:
+def read(sources: list[Source], progress: Callable[[int, int], None] = lambda done, total: None) -> pyoxigraph.Store:
     """Load every source into one in-memory store; Oxigraph parses, Python only directs."""
     store = pyoxigraph.Store()
-    for source in sources:
+    for done, source in enumerate(sources, 1):
         load_one(store, source)
+        progress(done, len(sources))
     return store
 
 

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pyoxigraph
 
@@ -36,18 +36,27 @@ class StoreError(Exception):
 def sorted_nquads(source: pyoxigraph.Store) -> bytes:
     """The data as sorted N-Quads, with blank nodes canonically named: same data, same bytes.
 
-    Parsing names blank nodes at random, so a graph with blank nodes is canonicalised first;
-    one without (the common case at scale) skips that cost.
+    Parsing names blank nodes at random, so the quads that have blank nodes are canonicalised;
+    only those: a blank node's canonical name depends on the quads it is in and on no others, so
+    the rest (most of the data) is sorted as Oxigraph wrote it, with no Python object per quad.
     """
-    dump = source.dump(format=pyoxigraph.RdfFormat.N_QUADS)
-    if b"_:" in dump:
-        canonical = pyoxigraph.Dataset(source)
+    lines = source.dump(format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
+    if any(b"_:" in line for line in lines):
+        blank = b"".join(line for line in lines if b"_:" in line)  # "_:" in a literal only costs time
+        lines = [line for line in lines if b"_:" not in line]
+        canonical = pyoxigraph.Dataset(pyoxigraph.parse(blank, format=pyoxigraph.RdfFormat.N_QUADS))
+        del blank
         canonical.canonicalize(pyoxigraph.CanonicalizationAlgorithm.UNSTABLE)
-        dump = pyoxigraph.serialize(canonical, format=pyoxigraph.RdfFormat.N_QUADS)
-    lines = dump.splitlines(keepends=True)
+        lines += pyoxigraph.serialize(canonical, format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
+        del canonical
     lines.sort()
     return b"".join(lines)
 
+
+def merge_into_default_graph(source: pyoxigraph.Store) -> None:
+    """Make the default graph of `source` the RDF merge of its named graphs (once)."""
+    if next(iter(source.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())), None) is None:
+        source.update(MERGE_INTO_DEFAULT_GRAPH)
 
 
 def is_store(path: Path) -> bool:
@@ -105,12 +114,14 @@ def _build_lock(store: Path) -> Iterator[None]:
 MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def write(source: pyoxigraph.Store, store: Path, version: str) -> Path:
+def write(source: pyoxigraph.Store, store: Path, version: str, before_switch: Callable[[], object] | None = None) -> Path:
     """Write `source` as build `version` and make it current; return the build's folder.
 
     The build's default graph is the RDF merge of its named graphs, materialised: SPARQL's
     default graph is then a set of triples, as the standard says, where Oxigraph's on-the-fly
-    union would repeat a triple once per graph that holds it. `source` gets the merge too.
+    union would repeat a triple once per graph that holds it. `source` gets the merge too, if it
+    does not have it yet. `before_switch` runs, under the build lock, once the build is complete
+    on disk and before `current` points at it (the pipeline finishes the release there).
     """
     store = Path(store)
     with _build_lock(store):
@@ -119,17 +130,26 @@ def write(source: pyoxigraph.Store, store: Path, version: str) -> Path:
         _remove_leftovers(builds)
         final = builds / version
         if not is_store(final):
-            source.update(MERGE_INTO_DEFAULT_GRAPH)
+            merge_into_default_graph(source)
             temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=builds))
-            oxstore = pyoxigraph.Store(str(temp))
-            oxstore.bulk_load(source.dump(format=pyoxigraph.RdfFormat.N_QUADS), format=pyoxigraph.RdfFormat.N_QUADS)
-            oxstore.flush()
-            oxstore.optimize()
-            del oxstore
+            dump = builds / f"{TEMP_PREFIX}{version}.nq"
+            try:
+                # Through a file: Oxigraph writes and reads it natively, and the dump of a big
+                # store is never a Python bytes object.
+                source.dump(str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+                oxstore = pyoxigraph.Store(str(temp))
+                oxstore.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+                oxstore.flush()
+                oxstore.optimize()
+                del oxstore
+            finally:
+                dump.unlink(missing_ok=True)
             _fsync_tree(temp)
             if final.exists():
                 shutil.rmtree(final)
             temp.rename(final)
+        if before_switch is not None:
+            before_switch()
         _switch(store, final)
         return final
 
@@ -146,7 +166,10 @@ def _switch(store: Path, target: Path) -> None:
 def _remove_leftovers(builds: Path) -> None:
     """Temporary folders of builds that were killed; safe because we hold the build lock."""
     for path in builds.glob(f"{TEMP_PREFIX}*"):
-        shutil.rmtree(path, ignore_errors=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _fsync_tree(root: Path) -> None:
