@@ -117,7 +117,8 @@ def test_qc_queries_exist():
         "entity-without-english-label", "entity-without-source", "iri-outside-pattern",
         "link-to-undefined-entity", "label-without-language", "http-schema-org", "owl-sameas",
         "graph-without-source-document", "unused-source-document", "document-without-url",
-        "two-english-preflabels",
+        "two-english-preflabels", "shared-label-without-distinction", "role-without-date",
+        "lovdata-iri-not-canonical", "seed-fact-only-in-description",
     } <= names
 
 
@@ -149,6 +150,13 @@ QC_FAULTS = {
     "unused-source-document": 'g:sources { doc:unused a foaf:Document . }',
     "document-without-url": 'g:d { doc:nourl a foaf:Document ; skos:prefLabel "No URL"@en . }',
     "two-english-preflabels": 'g:d { ri:x skos:prefLabel "One"@en . } g:e { ri:x skos:prefLabel "Two"@en . }',
+    "shared-label-without-distinction": 'g:d { svc:nrec skos:altLabel "NREC"@en . inst:gru skos:altLabel "NREC"@en . }',
+    "role-without-date": 'g:sources { doc:d dct:issued "2020-10-29"^^xsd:date . } '
+                         'g:d { mship:x a org:Membership ; org:member person:p ; org:organization ri:x . }',
+    "lovdata-iri-not-canonical": 'g:d { law:x schema:url <http://www.lovdata.no/all/nl-19990702-064.html> . '
+                                 'law:y schema:url <https://www.lovdata.no/dokument/NL/lov/1999-07-02-64> . }',
+    "seed-fact-only-in-description": 'g:seed-x { g:seed-x prov:wasDerivedFrom doc:d . '
+                                     'project:x dct:description "Funded by the Research Council of Norway."@en . }',
 }
 
 
