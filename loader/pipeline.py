@@ -140,7 +140,12 @@ def build(
     started = time.perf_counter()
     progress(f"writing store {summary.version}")
     try:
-        summary.path = store.write(dataset, settings.store, summary.version, before_switch=finish_release)
+        with store.build_lock(settings.store):
+            dump = None
+            if not store.is_store(Path(settings.store) / store.BUILDS / summary.version):
+                dump = store.dump_for_build(dataset, settings.store, summary.version)
+            del dataset  # freed before the on-disk store is built: a 1M build needs one or the other
+            summary.path = store.write_dump(dump, settings.store, summary.version, before_switch=finish_release)
     except BaseException:
         release.abandon()
         raise

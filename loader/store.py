@@ -101,7 +101,9 @@ def check(path: Path) -> None:
 
 
 @contextmanager
-def _build_lock(store: Path) -> Iterator[None]:
+def build_lock(store: Path) -> Iterator[None]:
+    """Held from the first write into `<store>/builds` to the switch: one build at a time."""
+    store = Path(store)
     store.mkdir(parents=True, exist_ok=True)
     with open(store / ".build.lock", "w") as lock:
         try:
@@ -120,38 +122,58 @@ def write(source: pyoxigraph.Store, store: Path, version: str, before_switch: Ca
     The build's default graph is the RDF merge of its named graphs, materialised: SPARQL's
     default graph is then a set of triples, as the standard says, where Oxigraph's on-the-fly
     union would repeat a triple once per graph that holds it. `source` gets the merge too, if it
-    does not have it yet. `before_switch` runs, under the build lock, once the build is complete
-    on disk and before `current` points at it (the pipeline finishes the release there).
+    does not have it yet.
     """
     store = Path(store)
-    with _build_lock(store):
-        builds = store / BUILDS
-        builds.mkdir(exist_ok=True)
-        _remove_leftovers(builds)
-        final = builds / version
-        if not is_store(final):
-            merge_into_default_graph(source)
+    with build_lock(store):
+        if is_store(Path(store) / BUILDS / version):
+            dump = None
+        else:
+            dump = dump_for_build(source, store, version)
+        return write_dump(dump, store, version, before_switch)
+
+
+def dump_for_build(source: pyoxigraph.Store, store: Path, version: str) -> Path:
+    """Write `source`, with the merge as its default graph, as N-Quads to a temporary file of the
+    store folder, for `write_dump`: Oxigraph writes and reads it natively, the dump of a big
+    store is never a Python bytes object, and the caller can free `source` before the store is
+    built. Call it under `build_lock`."""
+    builds = Path(store) / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(builds)
+    merge_into_default_graph(source)
+    dump = builds / f"{TEMP_PREFIX}{version}.nq"
+    source.dump(str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+    return dump
+
+
+def write_dump(dump: Path | None, store: Path, version: str, before_switch: Callable[[], object] | None = None) -> Path:
+    """Bulk-load `dump` (from `dump_for_build`, which it removes) as build `version`, run
+    `before_switch`, then make the build current. Call it under `build_lock`.
+
+    `before_switch` runs once the build is complete on disk and before `current` points at it
+    (the pipeline finishes the release there). With `dump` None the build exists already."""
+    store = Path(store)
+    builds = store / BUILDS
+    final = builds / version
+    try:
+        if dump is not None and not is_store(final):
             temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=builds))
-            dump = builds / f"{TEMP_PREFIX}{version}.nq"
-            try:
-                # Through a file: Oxigraph writes and reads it natively, and the dump of a big
-                # store is never a Python bytes object.
-                source.dump(str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
-                oxstore = pyoxigraph.Store(str(temp))
-                oxstore.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
-                oxstore.flush()
-                oxstore.optimize()
-                del oxstore
-            finally:
-                dump.unlink(missing_ok=True)
+            oxstore = pyoxigraph.Store(str(temp))
+            oxstore.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+            oxstore.flush()
+            del oxstore
             _fsync_tree(temp)
             if final.exists():
                 shutil.rmtree(final)
             temp.rename(final)
-        if before_switch is not None:
-            before_switch()
-        _switch(store, final)
-        return final
+    finally:
+        if dump is not None:
+            dump.unlink(missing_ok=True)
+    if before_switch is not None:
+        before_switch()
+    _switch(store, final)
+    return final
 
 
 def _switch(store: Path, target: Path) -> None:

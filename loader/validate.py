@@ -134,7 +134,8 @@ def validate_store(
     if validator == "pyshacl":
         return validate(default_graph(store), shapes_graph, ont_graph, targets_from=store)
     ill_typed = shacl_sparql.ill_typed_literals(store, shacl_sparql.datatypes_used(shapes_graph), is_ill_typed)
-    compiled = shacl_sparql.compile_shapes(shapes_graph, ill_typed)
+    subclasses = shacl_sparql.subclass_closure(store, shacl_sparql.classes_used(shapes_graph))
+    compiled = shacl_sparql.compile_shapes(shapes_graph, ill_typed, subclasses)
     rows = shacl_sparql.run(store, compiled, progress)
     report_graph = Graph()
     report_graph.bind("sh", SH)
