@@ -18,6 +18,7 @@ from loader.settings import Settings
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 FLAG_NAMES = {"shapes": "--shapes/--no-shapes"}
+HEADER_BYTES = 64 * 1024  # the most a request's line and headers may take; more is refused by the server
 
 
 def settings_options(*names: str):
@@ -156,16 +157,18 @@ def serve(**options) -> None:
         click.echo(f"built {summary.version}: {summary}", err=True)
     _run(lambda: store.check(store.resolve(settings.store)))
     argv = [
-        # As a module, not the `gunicorn` script: evaluators forked later re-import the main module
-        # by name, and multiprocessing skips a `__main__` module (sparql_api/evaluator.py).
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{settings.host}:{settings.port}",
+        # As a module: evaluators forked later re-import the main module by name, and
+        # multiprocessing skips a `__main__` module (sparql_api/evaluator.py).
+        sys.executable, "-m", "granian",
+        "--interface", "asgi", "--factory", "sparql_api.asgi:create",
+        "--host", settings.host, "--port", str(settings.port),
         "--workers", str(settings.workers),
-        "--worker-class", "gthread",
-        "--threads", str(settings.threads),
-        "--access-logfile", "-",
-        "--no-control-socket",
-        "sparql_api.app:create_app()",
+        "--http", "1", "--no-ws",
+        "--http1-header-read-timeout", str(int(min(settings.header_timeout, 60) * 1000)),
+        "--http1-buffer-size", str(HEADER_BYTES),
+        "--respawn-failed-workers", "--respawn-interval", "1",
+        "--workers-kill-timeout", "10",
+        "--log-level", "warning",
     ]
     os.execve(sys.executable, argv, {**os.environ, **settings.to_env()})
 
@@ -212,7 +215,8 @@ def queries_command(**options) -> None:
 @click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True, help="Output format.")
 def query_command(name: str, params: tuple[str, ...], output: str, **options) -> None:
     """Run saved query NAME against the local store, with the same checks as the web API."""
-    from sparql_api import catalogue, engine, evaluator
+    from sparql_api import catalogue
+    from sparql_api.service import Asked, QueryService, Unanswered
 
     settings = _settings(**options)
     saved = _catalogue(settings).get(name)
@@ -230,16 +234,15 @@ def query_command(name: str, params: tuple[str, ...], output: str, **options) ->
         bound = saved.bindings(given)
     except catalogue.ParameterError as error:
         raise Failure(f"nolsi: {error}") from None
-    release = _run(lambda: engine.current(settings.store))
     fmt = "json" if output == "table" else output
-    job = evaluator.Job(release.path, saved.text, None, None, fmt, "turtle", settings.row_limit, bound)
-    pool = evaluator.Pool(size=1)
+    service = QueryService(settings, evaluators=1)
     try:
-        answer = pool.run(job, settings.query_timeout)
-    except evaluator.QueryTimeout as error:
+        release = _run(service.release)
+        answer = service.answer(Asked(saved.text, fmt, "turtle", substitutions=bound), release)
+    except Unanswered as error:
         raise Failure(f"nolsi: {error}") from None
     finally:
-        pool.close()
+        service.close()
     if answer.status != 200:
         raise Failure(f"nolsi: {answer.body.decode().strip()}")
     if output == "table" and answer.kind == "solutions":

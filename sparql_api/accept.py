@@ -9,7 +9,7 @@ that no client can make negotiation itself cost seconds of CPU.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from flask import Request
 from werkzeug.datastructures import MIMEAccept
@@ -25,5 +25,9 @@ class NegotiatingRequest(Request):
         header = self.headers.get("Accept", "")
         if header.count(",") >= MAX_RANGES:
             raise BadRequest(f"The Accept header lists more than {MAX_RANGES} media ranges; send the few you can read.")
-        ranges = parse_accept_header(header, MIMEAccept)
-        return MIMEAccept([(value.split(";", 1)[0].strip(), quality) for value, quality in ranges])
+        return MIMEAccept(_ranges(header))
+
+
+@lru_cache(maxsize=512)  # clients send the same few headers again and again
+def _ranges(header: str) -> tuple[tuple[str, float], ...]:
+    return tuple((value.split(";", 1)[0].strip(), quality) for value, quality in parse_accept_header(header, MIMEAccept))

@@ -45,10 +45,6 @@ class _Refused(Exception):
         self.status, self.message = status, message
 
 
-class _Gone(Exception):
-    """The client went away."""
-
-
 class Adapter:
     def __init__(self, app: Flask, settings: Settings):
         self.app, self.settings = app, settings
@@ -65,9 +61,10 @@ class Adapter:
         try:
             body = await self._body(scope, receive)
         except _Refused as refused:
-            await _plain(send, refused.status, refused.message, scope)
-            return
-        except _Gone:
+            try:
+                await _plain(send, refused.status, refused.message, scope)
+            except OSError:  # the client is gone
+                pass
             return
         if self.active >= self.settings.threads:
             await _plain(send, 503, f"The server is handling {self.active} requests, its most; please retry.", scope, retry_after=1)
@@ -104,8 +101,8 @@ class Adapter:
             async with asyncio.timeout(self.settings.header_timeout):
                 while True:
                     message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise _Gone
+                    if message["type"] == "http.disconnect":  # gone, or a body the server could not read (bad chunking)
+                        raise _Refused(400, "Bad Request: the request body ended early or its chunked framing is invalid.")
                     chunk = message.get("body", b"")
                     size += len(chunk)
                     if size > limit:
@@ -115,9 +112,7 @@ class Adapter:
                         return b"".join(parts)
         except TimeoutError:
             raise _Refused(408, f"Request Timeout: the body did not arrive within {self.settings.header_timeout:g} s.") from None
-        except _Refused:
-            raise
-        except (_Gone, asyncio.CancelledError):
+        except (_Refused, asyncio.CancelledError):
             raise
         except Exception as error:  # the server could not read the body: bad chunked framing and the like
             raise _Refused(400, f"Bad Request: the request body could not be read ({error or type(error).__name__}).") from None

@@ -38,12 +38,25 @@ def check(store_dir: Path) -> Release:
 
 
 def current(store_dir: Path) -> Release:
-    """The build to serve now; raises `store.StoreError` if there is none or it cannot be read."""
+    """The build to serve now; raises `store.StoreError` if there is none or it cannot be read.
+
+    Two `stat` calls a request: the link and what it points at. Only when either changed is the
+    store resolved and checked again (a dozen system calls)."""
     try:
-        path = store.resolve(store_dir)
-        return _release(str(path), os.stat(path).st_mtime)
-    except (OSError, RuntimeError) as error:  # unreadable, or a link loop (RuntimeError from pathlib), while serving
+        link, target = os.lstat(store_dir / store.CURRENT), os.stat(store_dir / store.CURRENT)
+        return _resolved(str(store_dir), link.st_ino, link.st_mtime_ns, target.st_ino, target.st_mtime)
+    except FileNotFoundError:  # no `current` link: the folder may be a store itself, or nothing
+        pass
+    except (OSError, RuntimeError) as error:  # unreadable, or a link loop, while serving
         raise store.StoreError(f"the store at {store_dir} cannot be read: {getattr(error, 'strerror', None) or error}") from None
+    path = store.resolve(store_dir)
+    return _release(str(path), os.stat(path).st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _resolved(store_dir: str, *identity) -> Release:
+    path = store.resolve(Path(store_dir))
+    return _release(str(path), os.stat(path).st_mtime)
 
 
 @lru_cache(maxsize=8)

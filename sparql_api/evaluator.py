@@ -18,10 +18,12 @@ Three bounds hold inside the evaluator:
   has kept a lot of memory after a query is retired and replaced.
 
 Admission (`Pool`): a query waits at most `queue_wait` seconds for an evaluator, in a queue of at
-most `queue_size`, else gets 503 with Retry-After. A query that runs longer than `LONG_AFTER`
-seconds needs one of the long-query slots (all evaluators but `reserved`); when they are all
-taken it is stopped with 503 and Retry-After, so `reserved` evaluators always turn over quickly
-and a short query never waits behind runaways for more than about a second.
+most `queue_size`, else gets 503 with Retry-After. The queue is served newest first: under
+overload the request that came last is the one whose client is surely still waiting, and a burst
+of runaways cannot keep a later short query behind them. A query that runs longer than
+`LONG_AFTER` seconds needs one of the long-query slots (all evaluators but `reserved`); when they
+are all taken it is stopped with 503 and Retry-After, so `reserved` evaluators always turn over
+quickly and a short query never waits behind runaways for more than about a second.
 
 Small releases are copied into an in-memory Oxigraph store when an evaluator starts (about 2.5x
 faster to query than the on-disk store, docs/benchmarks.md); larger ones are read from disk.
@@ -35,10 +37,13 @@ import multiprocessing.forkserver
 import os
 import resource
 import select
+import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from multiprocessing import reduction
 from multiprocessing.connection import Connection
 
 import pyoxigraph
@@ -99,7 +104,7 @@ class Busy(Exception):
 
 READY = "ready"
 STARTUP_TIMEOUT = 120.0  # seconds an evaluator may take to start (and load a store); not counted against the query
-LONG_AFTER = 1.0  # seconds after which a query counts as long-running
+LONG_AFTER = 0.5  # seconds after which a query counts as long-running
 # Oxigraph's parser and planner recurse once per operator of a chain (`1 + 1 + ...`, `<p>/<p>/...`,
 # BIND after BIND), one to three kilobytes a level: the 8 MB default stack overflows, killing the
 # process, at about 3,000 BINDs. With 1 GiB no query of the 1 MB request limit got there (measured
@@ -226,10 +231,6 @@ class _Unwritable(Exception):
     pass
 
 
-class _Unavailable(Exception):
-    pass
-
-
 def _plain(status: int, message: str) -> Answer:
     return Answer(status, message.rstrip("\n").encode() + b"\n", "text/plain")
 
@@ -247,11 +248,11 @@ def _resident() -> int:
         return int(statm.read().split()[1]) * PAGE
 
 
-def _open(path: str, memory_quads: int) -> pyoxigraph.Store:
-    """The release read-only from disk, or copied into memory if it has at most `memory_quads` quads."""
+def _in_memory(path: str, memory_quads: int) -> pyoxigraph.Store | None:
+    """The release copied into memory if it has at most `memory_quads` quads, else None."""
     on_disk = pyoxigraph.Store.read_only(path)
     if memory_quads <= 0 or len(list(islice(on_disk.quads_for_pattern(None, None, None, None), memory_quads + 1))) > memory_quads:
-        return on_disk
+        return None
     in_memory = pyoxigraph.Store()
     in_memory.bulk_extend(on_disk.quads_for_pattern(None, None, None, None))
     return in_memory
@@ -275,7 +276,7 @@ class _Watchdog:
                 self.send_lock.acquire()  # never released: the process ends here
                 message = f"The query needed more than the {self.budget >> 20} MiB of memory a query may use, and was stopped."
                 try:
-                    self.connection.send(_plain(503, message))
+                    self.connection.send(replace(_plain(503, message), retire=True))
                 finally:
                     os._exit(3)
             time.sleep(self.INTERVAL)
@@ -297,50 +298,84 @@ def die_with(web_process: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(connection: Connection, web_process: int, limits: Limits) -> None:
-    """The evaluator's entry point. The loop runs in a thread because only a new thread can be
-    given the large stack the engine needs."""
+def _zygote(connection: Connection, web_process: int, limits: Limits, store: str) -> None:
+    """A release's zygote: it opens the release once, then forks an evaluator whenever asked.
+
+    A release small enough is copied into memory here, before any fork, so every evaluator shares
+    those pages (copy-on-write) and a new evaluator is ready in milliseconds, whatever the size of
+    the graph. A larger release is opened on disk by each evaluator itself: an on-disk store's
+    handle and threads must not cross a fork. Each evaluator's connection is passed back to the
+    web process over this zygote's socket (SCM_RIGHTS)."""
+    die_with(web_process)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
+    opened: pyoxigraph.Store | str | None = limits.backend or None
+    failure = ""
+    if opened is None:
+        try:
+            opened = _in_memory(store, limits.memory_quads)
+        except (OSError, RuntimeError) as error:
+            failure = f"The dataset is not available right now ({error})."
+    while True:
+        try:
+            connection.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            connection.close()
+            ours.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _serve(Connection(theirs.detach()), web_process, limits, store, opened, failure)
+            os._exit(0)
+        theirs.close()
+        connection.send(pid)
+        reduction.send_handle(connection, ours.fileno(), web_process)
+        ours.close()
+
+
+def _serve(connection: Connection, web_process: int, limits: Limits, store: str, opened, failure: str) -> None:
+    """An evaluator. The loop runs in a thread because only a new thread can be given the large
+    stack the engine needs."""
     die_with(web_process)
     threading.stack_size(STACK_BYTES)
-    loop = threading.Thread(target=_loop, args=(connection, limits))
+    loop = threading.Thread(target=_loop, args=(connection, limits, store, opened, failure))
     loop.start()
     loop.join()
 
 
-def _loop(connection: Connection, limits: Limits) -> None:
+def _loop(connection: Connection, limits: Limits, store: str, opened, failure: str) -> None:
+    """Open the release if the zygote did not (before saying ready: that is not a query's time), then answer jobs."""
     send_lock = threading.Lock()
+    if opened is None and not failure:
+        try:
+            opened = pyoxigraph.Store.read_only(store)
+        except (OSError, RuntimeError) as error:
+            failure = f"The dataset is not available right now ({error})."
+    threading.stack_size(256 << 10)  # the watchdog needs little; set before the address-space limit counts it
     watchdog = _Watchdog(connection, send_lock, limits.memory_bytes)
-    stores: dict[str, pyoxigraph.Store] = {}
-    limited = False
+    _limit_address_space(limits.memory_bytes)
     connection.send(READY)
     while True:
         try:
             job: Job = connection.recv()
         except (EOFError, OSError):
             return
-        try:
-            if not limits.backend and job.store not in stores:
-                stores.clear()
-                try:
-                    stores[job.store] = _open(job.store, limits.memory_quads)
-                except (OSError, RuntimeError) as error:
-                    raise _Unavailable(f"The dataset is not available right now ({error}).") from None
-            if not limited:  # once the store is open: its memory is not the query's
-                _limit_address_space(limits.memory_bytes)
-                limited = True
+        if opened is None:
+            answer = replace(_plain(503, failure), retire=True)
+        else:
             watchdog.baseline = _resident()
             watchdog.running.set()
-            answer = evaluate(limits.backend or stores[job.store], job, limits.answer_bytes)
-        except _Unavailable as error:
-            answer = replace(_plain(503, str(error)), retire=True)
-        except MemoryError:
-            answer = replace(_plain(503, f"The query needed more than the {limits.memory_bytes >> 20} MiB of memory a query may use."), retire=True)
-        except Exception as error:  # the engine's own failures: report them, keep serving
-            answer = _plain(500, f"The query engine failed: {error}")
-        finally:
-            watchdog.running.clear()
-        if _resident() - watchdog.baseline > limits.memory_bytes // 4:
-            answer = replace(answer, retire=True)  # glibc keeps freed memory: start afresh instead
+            try:
+                answer = evaluate(opened, job, limits.answer_bytes)
+            except MemoryError:
+                answer = replace(_plain(503, f"The query needed more than the {limits.memory_bytes >> 20} MiB of memory a query may use."), retire=True)
+            except Exception as error:  # the engine's own failures: report them, keep serving
+                answer = _plain(500, f"The query engine failed: {error}")
+            finally:
+                watchdog.running.clear()
+            if _resident() - watchdog.baseline > limits.memory_bytes // 4:
+                answer = replace(answer, retire=True)  # glibc keeps freed memory: start afresh instead
         with send_lock:
             connection.send(answer)
         if answer.retire:
@@ -366,14 +401,39 @@ _forks = multiprocessing.get_context("forkserver")
 _forks.set_forkserver_preload(["sparql_api.evaluator"])  # with it pyoxigraph, and rdflib's parser for the guard
 
 
-class Evaluator:
-    """One evaluator process and the connection to it."""
+class Zygote:
+    """The zygote process of one release, and the connection to it."""
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, store: str):
+        self.limits, self.store = limits, store
         self.connection, theirs = _forks.Pipe()
-        self.process = _forks.Process(target=_serve, args=(theirs, os.getpid(), limits), daemon=True)
+        self.process = _forks.Process(target=_zygote, args=(theirs, os.getpid(), limits, store), daemon=True)
         self.process.start()
         theirs.close()
+        self.lock = threading.Lock()
+
+    def evaluator(self) -> "Evaluator":
+        with self.lock:
+            if not self.connection.poll(0) and not self.process.is_alive():
+                raise EOFError("the zygote has ended")
+            self.connection.send("fork")
+            if not self.connection.poll(STARTUP_TIMEOUT):
+                raise EOFError("the zygote did not answer")
+            pid = self.connection.recv()
+            handle = reduction.recv_handle(self.connection)
+        return Evaluator(pid, Connection(handle), self.store)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+class Evaluator:
+    """One evaluator process (a child of its release's zygote) and the connection to it."""
+
+    def __init__(self, pid: int, connection: Connection, store: str):
+        self.pid, self.connection, self.store = pid, connection, store
         self.ready = False
 
     def send(self, job: Job) -> None:
@@ -388,13 +448,53 @@ class Evaluator:
         return self.connection.poll(max(seconds, 0))
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.join()
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.connection.close()
 
     @property
     def alive(self) -> bool:
-        return self.process.is_alive()
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+class _Slots:
+    """A counting semaphore whose waiters are served newest first, with a bounded queue."""
+
+    def __init__(self, size: int, queue_size: int):
+        self.free, self.queue_size = size, queue_size
+        self.lock = threading.Lock()
+        self.waiters: list[threading.Event] = []
+
+    def acquire(self, timeout: float) -> bool:
+        """True once a slot is ours; False after `timeout`; `Busy` at once if the queue is full."""
+        with self.lock:
+            if self.free > 0:
+                self.free -= 1
+                return True
+            if len(self.waiters) >= self.queue_size:
+                raise Busy(f"All query evaluators are busy and {len(self.waiters)} queries are waiting; please retry.", 1)
+            granted = threading.Event()
+            self.waiters.append(granted)
+        if granted.wait(timeout):
+            return True
+        with self.lock:
+            if granted.is_set():  # handed over just as the wait ended
+                return True
+            self.waiters.remove(granted)
+            return False
+
+    def release(self) -> None:
+        with self.lock:
+            if self.waiters:
+                self.waiters.pop().set()  # the slot passes straight to the newest waiter
+            else:
+                self.free += 1
 
 
 class Pool:
@@ -405,50 +505,45 @@ class Pool:
         # Warm evaluators are taken from the right; new ones join at the left, so a request never
         # waits for an evaluator to start while a started one is idle. (deque ops are atomic.)
         self._idle: collections.deque[Evaluator] = collections.deque()
-        self._slots = threading.BoundedSemaphore(size)
+        self._slots = _Slots(size, queue_size)
         reserved = max(1, size // 4) if reserved is None else reserved
         self._long = threading.BoundedSemaphore(max(1, size - reserved))
-        self._waiting = 0
-        self._waiting_lock = threading.Lock()
+        self._zygote: Zygote | None = None
+        self._zygote_lock = threading.Lock()
         # Start the fork server now: it imports the engine while the web process finishes starting,
         # so the first request waits only for a fork.
         multiprocessing.forkserver.ensure_running()
 
     def run(self, job: Job, timeout: float) -> Answer:
-        self._admit()
+        if not self._slots.acquire(self.queue_wait):
+            raise Busy(f"All {self.size} query evaluators stayed busy for {self.queue_wait:g} s; please retry.", 2)
         try:
             return self._run(job, timeout)
         finally:
             self._slots.release()
 
-    def _admit(self) -> None:
-        if self._slots.acquire(blocking=False):
-            return
-        with self._waiting_lock:
-            if self._waiting >= self.queue_size:
-                raise Busy(f"All {self.size} query evaluators are busy and {self._waiting} queries are waiting; please retry.", 1)
-            self._waiting += 1
-        try:
-            if not self._slots.acquire(timeout=self.queue_wait):
-                raise Busy(f"All {self.size} query evaluators stayed busy for {self.queue_wait:g} s; please retry.", 2)
-        finally:
-            with self._waiting_lock:
-                self._waiting -= 1
-
     def _run(self, job: Job, timeout: float) -> Answer:
-        evaluator = self._checkout()
-        started = time.monotonic()
+        evaluator = self._checkout(job.store)
         try:
             evaluator.send(job)
+        except (EOFError, OSError):  # it ended while idle (killed from outside): the query has not started, use a new one
+            evaluator.kill()
+            evaluator = self._fork(job.store)
+            try:
+                evaluator.send(job)
+            except (EOFError, OSError):
+                evaluator.kill()
+                return _plain(503, "No query evaluator could be started; please retry.")
+        try:
             started = time.monotonic()
             if not evaluator.wait(min(LONG_AFTER, timeout)):
                 if not self._long.acquire(blocking=False):
-                    self._replace(evaluator)
+                    self._replace(evaluator, job.store)
                     raise Busy("Too many long-running queries are being answered right now; this one was stopped after "
                                f"{LONG_AFTER:g} s to keep the endpoint responsive. Please retry later.", int(timeout))
                 try:
                     if not evaluator.wait(timeout - (time.monotonic() - started)):
-                        self._replace(evaluator)
+                        self._replace(evaluator, job.store)
                         raise QueryTimeout(f"The query did not finish within {timeout:g} seconds and was stopped.")
                 finally:
                     self._long.release()
@@ -462,24 +557,38 @@ class Pool:
             self._idle.append(evaluator)
         return answer
 
-    def _replace(self, evaluator: Evaluator) -> None:
+    def _replace(self, evaluator: Evaluator, store: str) -> None:
         """Kill a stopped query's evaluator and start its successor now, so that it is warm when needed."""
         evaluator.kill()
-        self._idle.appendleft(Evaluator(self.limits))
+        self._idle.appendleft(self._fork(store))
 
-    def _checkout(self) -> Evaluator:
+    def _checkout(self, store: str) -> Evaluator:
+        """A started evaluator of this release if one is idle, else a new one. Evaluators of an
+        earlier release are ended as they come up: each holds the release it started with."""
         while True:
             try:
                 evaluator = self._idle.pop()
             except IndexError:
-                return Evaluator(self.limits)
-            if evaluator.alive:
+                return self._fork(store)
+            if evaluator.alive and evaluator.store == store:
                 return evaluator
             evaluator.kill()
+
+    def _fork(self, store: str) -> Evaluator:
+        """A new evaluator from the zygote of `store`, started (or restarted) when needed."""
+        with self._zygote_lock:
+            zygote = self._zygote
+            if zygote is None or zygote.store != store or not zygote.process.is_alive():
+                if zygote is not None:
+                    zygote.close()
+                zygote = self._zygote = Zygote(self.limits, store)
+        return zygote.evaluator()
 
     def close(self) -> None:
         while True:
             try:
                 self._idle.pop().kill()
             except IndexError:
-                return
+                break
+        if self._zygote is not None:
+            self._zygote.close()

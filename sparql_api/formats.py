@@ -7,6 +7,7 @@ this module only says which media types each kind of result can take.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -53,6 +54,12 @@ class UnknownFormat(ValueError):
 
 def negotiate(accept: MIMEAccept, formats: tuple[Format, ...]) -> Format | None:
     """The best format for an Accept header; the first one when the client states no preference."""
+    return _negotiate(tuple(accept), formats)
+
+
+@lru_cache(maxsize=1024)  # Werkzeug's matching costs tens of microseconds; clients repeat their headers
+def _negotiate(ranges: tuple[tuple[str, float], ...], formats: tuple[Format, ...]) -> Format | None:
+    accept = MIMEAccept(ranges)
     if not accept:
         return formats[0]
     offered = {f.media_type: f for f in formats}  # canonical types first: they win ties

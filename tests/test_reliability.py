@@ -34,7 +34,7 @@ from tests.conftest import FIXTURES, NOLSI, ROOT, free_port, nolsi
 
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
 TRACEBACK_MARKERS = ("Traceback", 'File "')
-FORK_SERVER = "multiprocessing.forkserver"  # each worker's fork server; its children are the evaluators
+FORK_SERVER = "multiprocessing.forkserver"  # each worker's fork server; its child a release's zygote, whose children are the evaluators
 
 
 # --- processes, read from /proc --------------------------------------------------------------------
@@ -87,9 +87,12 @@ def process_tree(root: int) -> dict[int, Proc]:
 
 
 def evaluators_in(tree: dict[int, Proc]) -> dict[int, Proc]:
-    """The evaluator processes of a tree: the children of a fork server, which run its command line."""
-    return {pid: p for pid, p in tree.items()
-            if FORK_SERVER in p.cmdline and p.ppid in tree and FORK_SERVER in tree[p.ppid].cmdline}
+    """The evaluator processes of a tree: children of a zygote, itself a child of a fork server;
+    all three run the fork server's command line."""
+    def forked(pid: int) -> bool:
+        return pid in tree and FORK_SERVER in tree[pid].cmdline
+
+    return {pid: p for pid, p in tree.items() if forked(pid) and forked(p.ppid) and forked(tree[p.ppid].ppid)}
 
 
 def running(pid: int) -> bool:

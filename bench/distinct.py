@@ -1,0 +1,246 @@
+"""Distinct-query throughput: nolsi against Oxigraph server, every request a query never sent before.
+
+An answer cache is a feature, not a benchmark result: here each request is a template filled with a
+fresh value (a subject, a class, a LIMIT no earlier request used), so every answer is computed.
+Both servers hold the same data (nolsi's release; Oxigraph loaded from its N-Quads and N-Triples
+dumps, as in bench/run.py) and are measured side by side in one run, alternating, on the same
+machine; the clients are separate processes, one per connection.
+
+    .venv/bin/python -m bench.distinct                      # real, 100k, 1M; 1, 4 and 8 clients
+    .venv/bin/python -m bench.distinct --sizes real --seconds 5
+
+Writes bench/results/<date>-distinct.json and prints a table. No timing here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench" / "distinct"
+RESULTS = ROOT / "bench" / "results"
+BIN = ROOT / ".venv" / "bin"
+SIZES = {"real": None, "100k": 100_000, "1m": 1_000_000}
+SAMPLE = 2000  # subjects and classes the templates draw their values from
+
+TEMPLATES = {
+    "lookup": "SELECT ?p ?o WHERE {{ <{s}> ?p ?o }} LIMIT {n}",
+    "incoming": "SELECT ?x ?p WHERE {{ ?x ?p <{s}> }} LIMIT {n}",
+    "two-hop": "SELECT ?p ?q ?y WHERE {{ <{s}> ?p ?x . ?x ?q ?y }} LIMIT {n}",
+    "type-label": ("SELECT ?x ?label WHERE {{ ?x a <{c}> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }} "
+                   "ORDER BY ?label LIMIT {n}"),
+    "count-by-predicate": "SELECT ?p (COUNT(*) AS ?n) WHERE {{ <{s}> ?p ?o }} GROUP BY ?p ORDER BY ?p LIMIT {n}",
+}
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(size: str) -> tuple[Path, Path]:
+    """A nolsi store of the dataset and an Oxigraph store of the same quads."""
+    from bench import synthetic
+
+    work = WORK / size
+    store, oxigraph = work / "store", work / "oxigraph"
+    if (work / "ready").exists():
+        return store, oxigraph
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    argv = [str(BIN / "nolsi"), "build", "--store", str(store), "--no-shapes"]
+    if SIZES[size]:
+        synthetic.write(SIZES[size], work / "data")
+        argv += ["--data-dir", str(work / "data")]
+    log(f"{size}: nolsi build")
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    release = next((store / "releases").iterdir())
+    dumps = []
+    for suffix in ("nq", "nt"):
+        target = work / f"dump.{suffix}"
+        with gzip.open(release / f"nolsi-{release.name}.{suffix}.gz", "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        dumps.append(str(target))
+    log(f"{size}: oxigraph load")
+    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(oxigraph), "--file", *dumps], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (work / "ready").touch()
+    return store, oxigraph
+
+
+def values(store: Path) -> tuple[list[str], list[str]]:
+    """Subjects and classes of the default graph, a sample of each, in a fixed order."""
+    import pyoxigraph
+
+    db = pyoxigraph.Store.read_only(str(store / "current"))
+    subjects = [s["s"].value for s in db.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} LIMIT {SAMPLE}")]
+    classes = [s["c"].value for s in db.query("SELECT DISTINCT ?c WHERE { ?s a ?c } LIMIT 200")]
+    return subjects, classes
+
+
+def query(k: int, subjects: list[str], classes: list[str]) -> str:
+    """The k-th query of the mix: its template by k, its values by k, its LIMIT unique to k."""
+    names = list(TEMPLATES)
+    name = names[k % len(names)]
+    return TEMPLATES[name].format(s=subjects[(k // len(names)) % len(subjects)], c=classes[(k // len(names)) % len(classes)],
+                                  n=100_000 + k)
+
+
+def client(port: int, path: str, start: int, step: int, subjects, classes, deadline: float, out) -> None:
+    """One connection sending queries start, start+step, ... until the deadline; latencies to `out`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"}
+    latencies, errors, k = [], 0, start
+    while time.perf_counter() < deadline:
+        body = urllib.parse.urlencode({"query": query(k, subjects, classes)})
+        k += step
+        started = time.perf_counter()
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        if ok:
+            latencies.append(time.perf_counter() - started)
+        else:
+            errors += 1
+    out.put((latencies, errors))
+
+
+def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, subjects, classes) -> dict:
+    out = multiprocessing.Queue()
+    deadline = time.perf_counter() + seconds
+    procs = [multiprocessing.Process(target=client, args=(port, path, offset + i, clients, subjects, classes, deadline, out))
+             for i in range(clients)]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    elapsed = time.perf_counter() - started
+    for p in procs:
+        p.join()
+    latencies = sorted(x for lat, _ in results for x in lat)
+    errors = sum(e for _, e in results)
+    return {
+        "requests": len(latencies), "errors": errors, "seconds": round(elapsed, 2),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else None,
+    }
+
+
+def start(argv: list[str], env: dict, port: int, path: str, log_file: Path) -> subprocess.Popen:
+    with open(log_file, "wb") as out:
+        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    body = urllib.parse.urlencode({"query": "ASK {}"})
+    for _ in range(600):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{argv[0]} did not start: see {log_file}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) -> dict:
+    store, oxigraph = prepare(size)
+    subjects, classes = values(store)
+    work = WORK / size
+    nolsi_port, oxigraph_port = free_port(), free_port()
+    targets = {
+        "nolsi": (start([str(BIN / "nolsi"), "serve", "--port", str(nolsi_port), "--store", str(store)], {}, nolsi_port,
+                        "/sparql", work / "nolsi.log"), nolsi_port, "/sparql"),
+        "oxigraph": (start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(oxigraph), "--bind",
+                            f"127.0.0.1:{oxigraph_port}"], {}, oxigraph_port, "/query", work / "oxigraph.log"), oxigraph_port, "/query"),
+    }
+    cells: dict = {name: {str(c): [] for c in concurrencies} for name in targets}
+    offset = 0
+    try:
+        for name, (_, port, path) in targets.items():  # warm-up: every evaluator and thread started
+            run_cell(port, path, max(concurrencies), 2, 10_000_000 + offset, subjects, classes)
+            offset += 100_000
+        for r in range(rounds):
+            for c in concurrencies:
+                order = list(targets) if (r + c) % 2 == 0 else list(targets)[::-1]
+                for name in order:
+                    _, port, path = targets[name]
+                    cell = run_cell(port, path, c, seconds, offset, subjects, classes)
+                    offset += 1_000_000
+                    cells[name][str(c)].append(cell)
+                    log(f"{size} round {r + 1} c={c} {name}: {cell['rps']} req/s, p50 {cell['p50_ms']} ms, "
+                        f"p99 {cell['p99_ms']} ms, {cell['errors']} errors")
+    finally:
+        for process, _, _ in targets.values():
+            stop(process)
+    summary = {}
+    for c in concurrencies:
+        key = str(c)
+        best = {name: max(cells[name][key], key=lambda cell: cell["rps"]) for name in targets}
+        summary[key] = {**{name: best[name] for name in targets},
+                        "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2)}
+    return {"subjects": len(subjects), "classes": len(classes), "cells": cells, "best": summary}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="real,100k,1m")
+    parser.add_argument("--clients", default="1,4,8")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    concurrencies = [int(c) for c in args.clients.split(",")]
+    results = {"started": datetime.now(timezone.utc).isoformat(), "templates": TEMPLATES, "machine": os.cpu_count(),
+               "python": sys.version.split()[0], "sizes": {}}
+    for size in args.sizes.split(","):
+        results["sizes"][size] = measure(size, concurrencies, args.seconds, args.rounds)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{datetime.now():%Y-%m-%d}-distinct.json"
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\n{'size':6} {'clients':>7} {'nolsi req/s':>12} {'oxigraph req/s':>15} {'ratio':>6} {'nolsi p99':>10} {'oxigraph p99':>13}")
+    for size, measured in results["sizes"].items():
+        for c, best in measured["best"].items():
+            print(f"{size:6} {c:>7} {best['nolsi']['rps']:>12} {best['oxigraph']['rps']:>15} {best['ratio']:>6} "
+                  f"{best['nolsi']['p99_ms']:>10} {best['oxigraph']['p99_ms']:>13}")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
