@@ -9,11 +9,12 @@ fails. Expected values are written from the text of the documents, not from quer
 
 from __future__ import annotations
 
-import re
-
+import pyoxigraph
 import pytest
 
+from loader import store as loader_store
 from tests.conftest import ROOT
+from tests.expected import regenerate
 from tests.test_graph import ask, check, graph, ids, select, solutions, PREFIXES  # noqa: F401  (graph: fixture)
 
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"
@@ -386,3 +387,22 @@ def test_no_seed_entity_is_only_a_description(graph, stem):
                   skos:scopeNote, dct:description, dct:title)) }}
               FILTER NOT EXISTS {{ ?other ?q ?entity }} }} }}""", prefixes=PREFIXES))
     assert not rows, f"entities of g:{stem} that hold their facts only in a description: {rows}"
+
+
+# The saved query that uses the role periods: it answers any date, or says the period is unknown.
+HEADS_OF_OSLO = [
+    ("2020-10-29", {("person/eivind-hovig", "held"), ("person/rein-aasland", "period unknown")}),
+    ("2023-01-01", {("person/eivind-hovig", "period unknown"), ("person/rein-aasland", "period unknown")}),
+    ("2026-04-29", {("person/eivind-hovig", "ended"), ("person/rein-aasland", "held")}),
+    ("2030-01-01", {("person/eivind-hovig", "ended"), ("person/rein-aasland", "period unknown")}),
+]
+
+
+@pytest.mark.parametrize("on, expected", HEADS_OF_OSLO, ids=[on for on, _ in HEADS_OF_OSLO])
+def test_heads_of_node_on_a_date(curated_store, on, expected):
+    query = regenerate.saved_queries()["heads-of-node-on-date"]
+    store = pyoxigraph.Store.read_only(str(loader_store.resolve(curated_store)))
+    rows = regenerate.csv_rows(regenerate.run(store, query, {"on": on, "node": "https://w3id.org/nolsi/id/node/elixir-norway-uio"}).decode())
+    header, body = rows[0], rows[1:]
+    got = {(row[header.index("person")].removeprefix("https://w3id.org/nolsi/id/"), row[header.index("status")]) for row in body}
+    assert got == expected
