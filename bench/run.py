@@ -72,8 +72,11 @@ def log(message: str) -> None:
 # -- build -----------------------------------------------------------------------------------------
 
 
-def build(ds: Dataset, shapes: bool, validate_timeout: float) -> dict:
-    """`nolsi build` into a fresh store; on SHACL failure or time-out, record it and build with --no-shapes."""
+def build(ds: Dataset, shapes: bool, validate_timeout: float, validator: str = "sparql") -> dict:
+    """`nolsi build` into a fresh store; on SHACL failure or time-out, record it and build with --no-shapes.
+
+    The summary line gives each step's seconds (read, hash, merge, validate, publish, store); the
+    peak RSS is that of the largest process of the build (its dump workers are smaller)."""
     store = ds.work / "store"
     result: dict = {}
     if ds.data_dir is not None:
@@ -81,7 +84,8 @@ def build(ds: Dataset, shapes: bool, validate_timeout: float) -> dict:
         result["generated"] = synthetic.write(ds.triples, ds.data_dir)
         result["generate_s"] = round(time.perf_counter() - started, 2)
         log(f"{ds.name}: generated {result['generated']['triples_written']} triples in {result['generate_s']} s")
-    base = [str(NOLSI), "build", "--store", str(store)]
+    base = [str(NOLSI), "build", "--store", str(store), "--validator", validator]
+    result["validator"] = validator
     if ds.data_dir is not None:
         base += ["--data-dir", str(ds.data_dir)]
     attempts = [True, False] if shapes else [False]
@@ -398,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="nolsi,nolsi-nocache,nolsi-1w-nocache,oxigraph,nolsi-backend-nocache,rdflib-endpoint")
     parser.add_argument("--no-shapes", action="store_true", help="build without SHACL validation")
     parser.add_argument("--validate-timeout", type=float, default=1800, help="give up a build with SHACL after this")
+    parser.add_argument("--validator", choices=["sparql", "pyshacl"], default="sparql", help="SHACL engine of nolsi build")
+    parser.add_argument("--build-only", action="store_true", help="issue 14: only the builds and `oxigraph load` of the "
+                        "same data at each size, no servers")
     parser.add_argument("--slow", type=float, default=1.0, help="skip higher concurrency for a target slower than this (s/request)")
     parser.add_argument("--query-timeout", type=float, default=60, help="answer check: leave a query out of a target's "
                         "load mix if it takes longer than this")
@@ -427,24 +434,30 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(),
         "settings": {"sizes": sizes, "seconds_per_cell": args.seconds, "rounds": args.rounds,
                      "concurrency": concurrencies, "targets": names, "quick": args.quick,
-                     "shapes": not args.no_shapes, "validate_timeout_s": args.validate_timeout},
+                     "shapes": not args.no_shapes, "validate_timeout_s": args.validate_timeout,
+                     "validator": args.validator, "build_only": args.build_only},
         "datasets": {},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}.json"
+    out = args.out or RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}{'-build' if args.build_only else ''}.json"
 
     for size in sizes:
         ds = Dataset(size, SIZES[size])
         ds.work.mkdir(parents=True, exist_ok=True)
         entry: dict = {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
         results["datasets"][size] = entry
-        entry["build"] = build(ds, not args.no_shapes, args.validate_timeout)
+        entry["build"] = build(ds, not args.no_shapes, args.validate_timeout, args.validator)
         served = entry["build"][entry["build"]["served"]]
         nquads, ntriples = dumps(ds, served["version"])
         entry["triples_served"] = served.get("triples")
-        if "oxigraph" in names:
+        if "oxigraph" in names or args.build_only:
             log(f"{size}: oxigraph load")
             entry["oxigraph_load"] = oxigraph_load(ds, nquads, ntriples)
+            entry["build_vs_oxigraph_load"] = round(served["wall_s"] / entry["oxigraph_load"]["wall_s"], 2)
+            log(f"{size}:   -> {entry['oxigraph_load']['wall_s']} s, build/load {entry['build_vs_oxigraph_load']}x")
+        if args.build_only:
+            out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+            continue
         queries = mix(ROOT / "queries", ds.entity, ds.entity)
         here = [n for n in names if not (n == "rdflib-endpoint" and (ds.triples or 0) > args.rdflib_max)]
         if here != names:

@@ -84,6 +84,7 @@ def _check(settings: Settings, files: list[Path] | None, progress: Progress, val
         # Before the merge, so that they hold the named graphs only.
         started = time.perf_counter()
         nquads = store.sorted_nquads(dataset)
+        store.give_back_memory()
         summary.seconds["hash"] = time.perf_counter() - started
         progress(f"canonical N-Quads: {len(nquads) >> 20} MB")
     started = time.perf_counter()
@@ -145,6 +146,7 @@ def build(
             if not store.is_store(Path(settings.store) / store.BUILDS / summary.version):
                 dump = store.dump_for_build(dataset, settings.store, summary.version)
             del dataset  # freed before the on-disk store is built: a 1M build needs one or the other
+            store.give_back_memory()
             summary.path = store.write_dump(dump, settings.store, summary.version, before_switch=finish_release)
     except BaseException:
         release.abandon()

@@ -178,12 +178,25 @@ def _write_dump(index: int) -> Written:
 def merged_triples(nquads: bytes) -> bytes:
     """The distinct triples of all graphs as sorted N-Triples: the release's default graph.
 
-    Each line of sorted N-Quads loses its last term, the graph name (an IRI or a blank node
-    label: neither has a space), so that no quad is parsed."""
-    triples = {line[:line.rindex(b" ", 0, len(line) - 2)] for line in nquads.splitlines() if line}
-    lines = sorted(triples)
-    del triples
-    return b" .\n".join(lines) + b" .\n" if lines else b""
+    Each line of the sorted N-Quads loses its last term, the graph name (an IRI or a blank node
+    label: neither has a space), so that no quad is parsed. In sorted N-Quads the quads of one
+    triple are adjacent lines, and the triples come in their own sorted order (N-Quads has no
+    character below the space that separates a triple from its graph), so one pass drops the
+    repeats; it goes a few megabytes at a time, to hold few Python objects at once.
+    """
+    pieces, previous, start, size = [], b"", 0, len(nquads)
+    while start < size:
+        end = nquads.find(b"\n", min(start + (8 << 20), size - 1)) + 1 or size
+        triples = []
+        for line in nquads[start:end].splitlines():
+            triple = line[:line.rindex(b" ", 0, len(line) - 2)]
+            if triple != previous:
+                triples.append(triple)
+                previous = triple
+        if triples:
+            pieces.append(b" .\n".join(triples) + b" .\n")
+        start = end
+    return b"".join(pieces)
 
 
 def _serialize(lines: bytes, dump: Dump) -> bytes:

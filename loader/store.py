@@ -12,6 +12,7 @@ moment therefore leaves `current` pointing at the previous, complete store.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import shutil
@@ -51,6 +52,15 @@ def sorted_nquads(source: pyoxigraph.Store) -> bytes:
         del canonical
     lines.sort()
     return b"".join(lines)
+
+
+def give_back_memory() -> None:
+    """Return freed heap memory to the system (glibc's malloc_trim): after a big in-memory store
+    is dropped its pages stay in the process otherwise, and the bulk loader's come on top."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def merge_into_default_graph(source: pyoxigraph.Store) -> None:
