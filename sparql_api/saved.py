@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import pyoxigraph
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from sparql_api import catalogue, formats, protocol, sparql
+from sparql_api import binding, catalogue, engine, formats, protocol, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
@@ -85,40 +88,105 @@ def _error(status: int, message: str, **details) -> Response:
 @bp.get("/api/openapi.json")
 def openapi():
     """OpenAPI 3.1 for the saved queries, one operation per query, generated from the query files."""
-    paths = {}
-    for query in queries().values():
-        parameters = [_openapi_parameter(p) for p in query.parameters]
-        media = ["application/sparql-results+json", "text/csv", "text/tab-separated-values", "application/sparql-results+xml"]
-        if query.form in ("CONSTRUCT", "DESCRIBE"):
-            media = [f.media_type for f in formats.GRAPHS]
-        paths[f"/queries/{query.name}"] = {
-            "get": {
-                "operationId": query.name.replace("-", "_"),
-                "summary": query.title,
-                "description": query.description,
-                "tags": list(query.tags),
-                "parameters": parameters,
-                "responses": {
-                    "200": {"description": "The query results.", "content": {m: {} for m in media}},
-                    "400": {"description": "A parameter value does not fit its type.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "503": {"description": "The query ran out of time."},
-                },
-            }
-        }
+    paths = {f"/queries/{query.name}": {"get": _operation(query)} for query in queries().values()}
     document = {
         "openapi": "3.1.0",
         "info": {
             "title": "nolsi saved queries",
-            "version": current_app.config.get("NOLSI_SOFTWARE_VERSION", "0"),
-            "description": "Named, documented SPARQL queries over the nolsi knowledge graph, with typed parameters.",
+            "version": engine.SOFTWARE,
+            "description": "Named, documented SPARQL queries over the nolsi knowledge graph, with typed parameters. "
+                           "Each answers in the format the Accept header asks for; a suffix (.json, .csv, .tsv, .xml, "
+                           "or .ttl, .nt, .jsonld, .rdf, .nq, .trig for graphs) names one in the path instead.",
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
         "servers": [{"url": request.host_url.rstrip("/")}],
         "paths": paths,
-        "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {
-            "error": {"type": "string"}, "parameter": {"type": "string"}, "accepts": {"type": "string"}}}}},
+        "components": {"schemas": SCHEMAS, "headers": HEADERS},
     }
     return jsonify(document)
+
+
+# Response schemas: SPARQL 1.1 Query Results JSON (https://www.w3.org/TR/sparql11-results-json/),
+# and the text formats as strings.
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"}, "parameter": {"type": "string"}, "accepts": {"type": "string"}}},
+    "RDFTerm": {"type": "object", "required": ["type", "value"], "properties": {
+        "type": {"enum": ["uri", "literal", "bnode", "triple"]}, "value": {"type": ["string", "object"]},
+        "xml:lang": {"type": "string"}, "datatype": {"type": "string", "format": "iri"}}},
+    "Boolean": {"type": "object", "required": ["head", "boolean"], "properties": {
+        "head": {"type": "object"}, "boolean": {"type": "boolean"}}},
+    "JSONLD": {"type": ["array", "object"], "description": "A JSON-LD document."},
+    "Text": {"type": "string"},
+}
+HEADERS = {
+    "Result-Rows": {"description": "How many rows (or triples) the answer has.", "schema": {"type": "integer"}},
+    "Result-Truncated": {"description": "Whether the answer was cut at the row limit.", "schema": {"enum": ["true", "false"]}},
+    "Result-Row-Limit": {"description": "The server's row limit.", "schema": {"type": "integer"}},
+    "ETag": {"description": "Of release and request: send it back in If-None-Match for a 304.", "schema": {"type": "string"}},
+}
+
+
+def _operation(query: catalogue.SavedQuery) -> dict:
+    return {
+        "operationId": query.name.replace("-", "_"),
+        "summary": query.title,
+        "description": query.description,
+        "tags": list(query.tags),
+        "parameters": [_openapi_parameter(p) for p in query.parameters],
+        "responses": {
+            "200": {"description": "The query's answer.", "content": _content(query),
+                    "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in HEADERS}},
+            "304": {"description": "Not modified since the ETag of If-None-Match."},
+            "400": {"description": "A parameter value does not fit its type.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "406": {"description": "No format the Accept header allows.",
+                    "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Text"}}}},
+            "503": {"description": "The query ran out of time or the server is busy (see Retry-After).",
+                    "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Text"}}}},
+        },
+    }
+
+
+def _content(query: catalogue.SavedQuery) -> dict:
+    """A schema per format: SPARQL JSON with the query's own columns, text for the rest."""
+    text = {"schema": {"$ref": "#/components/schemas/Text"}}
+    if query.form in ("CONSTRUCT", "DESCRIBE"):
+        return {f.media_type: {"schema": {"$ref": "#/components/schemas/JSONLD"}} if f.name == "jsonld" else text
+                for f in formats.GRAPHS}
+    if query.form == "ASK":
+        json_schema = {"$ref": "#/components/schemas/Boolean"}
+    else:
+        columns = list(_columns(query))
+        json_schema = {"type": "object", "required": ["head", "results"], "properties": {
+            "head": {"type": "object", "required": ["vars"], "properties": {
+                "vars": {"type": "array", "items": {"enum": columns}, "examples": [columns]}}},
+            "results": {"type": "object", "required": ["bindings"], "properties": {
+                "bindings": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {c: {"$ref": "#/components/schemas/RDFTerm"} for c in columns}}}}}}}
+    content = {f.media_type: text for f in formats.SOLUTIONS}
+    content[formats.BY_NAME["json"].media_type] = {"schema": json_schema}
+    return content
+
+
+@lru_cache(maxsize=256)
+def _columns(query: catalogue.SavedQuery) -> tuple[str, ...]:
+    """The variables a SELECT projects, in order: from running it, parameters bound, on an empty store."""
+    probe = {p.name: pyoxigraph.NamedNode("urn:nolsi:probe") for p in query.parameters}
+    solutions = pyoxigraph.Store().query(binding.write(query.text, probe))
+    return tuple(v.value for v in solutions.variables)
+
+
+def _typed(parameter: catalogue.Parameter, raw: str):
+    """A default or example as the JSON value its schema types: 0 and false, not "0" and "false"."""
+    if parameter.type == "integer":
+        return int(raw)
+    if parameter.type == "decimal":
+        return float(raw)
+    if parameter.type == "boolean":
+        return raw.lower() in ("true", "1")
+    return raw
 
 
 def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
@@ -136,11 +204,11 @@ def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
     if parameter.values:
         schema = {**schema, "enum": list(parameter.values)}
     if parameter.default is not None:
-        schema = {**schema, "default": parameter.default}
+        schema = {**schema, "default": _typed(parameter, parameter.default)}
     entry = {"name": parameter.name, "in": "query", "required": parameter.required, "schema": schema,
              "description": parameter.description or parameter.accepts()}
     if parameter.example is not None:
-        entry["example"] = parameter.example
+        entry["example"] = _typed(parameter, parameter.example)
     return entry
 
 

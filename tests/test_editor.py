@@ -8,6 +8,7 @@ tests fail.
 from __future__ import annotations
 
 import http.client
+import importlib.metadata
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -222,3 +223,36 @@ def test_api_docs_page_renders_the_openapi_document_in_a_browser(base: str, brow
     assert all(url.startswith(base) or url.startswith("data:") for url in requested), requested
     page.screenshot(path=str(tmp_path / "api.png"))
     assert (tmp_path / "api.png").stat().st_size > 1000
+
+
+CONTRAST = """element => {
+  // WCAG 2 contrast ratio of the element's text against the first opaque background behind it.
+  const rgb = value => value.match(/[\\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => {
+    const [R, G, B] = [r, g, b].map(c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  let behind = element, background = null;
+  while (behind) {
+    const color = rgb(getComputedStyle(behind).backgroundColor);
+    if (color.length < 4 || color[3] > 0) { background = color; break; }
+    behind = behind.parentElement;
+  }
+  const [a, b] = [luminance(rgb(getComputedStyle(element).color)), luminance(background || [255, 255, 255])];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_api_docs_badges_are_readable(base: str, browser, tmp_path: Path):
+    """The version badges next to the title (software version, OAS 3.1) were white on white: site.css
+    gave their <pre> a light background. Each needs a WCAG AA contrast of 4.5."""
+    page = browser.new_page()
+    page.goto(base + "/api/docs")
+    badges = page.locator(".swagger-ui .info .title small pre")
+    expect(badges.first).to_be_visible(timeout=30_000)
+    texts = [text.strip() for text in badges.all_inner_texts()]
+    assert "OAS 3.1" in texts and importlib.metadata.version("nolsi") in texts
+    page.locator(".swagger-ui .info").screenshot(path=str(tmp_path / "api-badges.png"))
+    for badge in badges.all():
+        assert badge.evaluate(CONTRAST) >= 4.5, badge.inner_text()
+    page.close()

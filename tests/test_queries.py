@@ -444,3 +444,35 @@ def test_sparql_examples_describe_every_saved_query(curated_server):
     for name, (text, target) in found.items():
         assert text == QUERIES[name].text
         assert target == curated_server + "/sparql"
+
+
+def test_the_openapi_document_is_valid_and_typed(curated_server):
+    """OpenAPI 3.1 as a validator reads it: typed defaults, the software version, a schema for every
+    format of every answer, and the live answers fit the SPARQL JSON schema the document gives."""
+    import importlib.metadata
+
+    import jsonschema
+    from openapi_spec_validator import validate
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    document = requests.get(f"{curated_server}/api/openapi.json", timeout=60).json()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["version"] == importlib.metadata.version("nolsi")
+    parameters = {(path, p["name"]): p for path, item in document["paths"].items() for p in item["get"]["parameters"]}
+    assert parameters["/queries/research-infrastructures", "signed"]["schema"]["default"] is False
+    assert parameters["/queries/research-infrastructures", "minNodes"]["schema"]["default"] == 0
+    assert type(parameters["/queries/research-infrastructures", "minNodes"]["schema"]["default"]) is int
+    registry = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(document))
+    for name in NAMES:
+        content = document["paths"][f"/queries/{name}"]["get"]["responses"]["200"]["content"]
+        wanted = {"SELECT": "text/csv", "ASK": "application/sparql-results+json", "CONSTRUCT": "text/turtle",
+                  "DESCRIBE": "text/turtle"}[QUERIES[name].form]
+        assert wanted in content and all("schema" in media for media in content.values()), name
+        if QUERIES[name].form not in ("SELECT", "ASK"):
+            continue
+        answer = get(curated_server, name, "json", example_values(QUERIES[name]))
+        assert answer.status_code == 200, answer.text
+        pointer = f"urn:openapi#/paths/~1queries~1{name}/get/responses/200/content/application~1sparql-results+json/schema"
+        jsonschema.Draft202012Validator({"$ref": pointer}, registry=registry).validate(answer.json())
