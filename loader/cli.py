@@ -101,6 +101,7 @@ def _validator_option(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nolsi", prog_name="nolsi", message="%(prog)s %(version)s")
 def main() -> None:
     """nolsi: the knowledge graph of Norwegian life-science research infrastructures."""
 
@@ -210,47 +211,119 @@ def queries_command(**options) -> None:
 
 @main.command("query")
 @settings_options("store", "queries_dir", "ontology_dir", "query_timeout", "row_limit")
-@click.argument("name")
+@click.argument("name", required=False)
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value; repeat for several.")
+@click.option("--sparql", "sparql", metavar="TEXT|FILE", help="Run this SPARQL query instead of a saved one: its text, "
+              "a file that holds it, or - for standard input.")
+@click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 Protocol endpoint (a form POST) instead of the "
+              "local store, e.g. http://127.0.0.1:8000/sparql.")
 @click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True, help="Output format.")
-def query_command(name: str, params: tuple[str, ...], output: str, **options) -> None:
-    """Run saved query NAME against the local store, with the same checks as the web API."""
-    from sparql_api import catalogue
+def query_command(name: str | None, params: tuple[str, ...], sparql: str | None, endpoint: str | None, output: str, **options) -> None:
+    """Run saved query NAME, or the SPARQL of --sparql, against the local store or --endpoint.
+
+    A saved query gets the same checks of its --param values as in the web API."""
+    from sparql_api import binding, catalogue
     from sparql_api.service import Asked, QueryService, Unanswered
 
+    if (name is None) == (sparql is None):
+        raise click.UsageError("give either the NAME of a saved query or --sparql TEXT|FILE")
     settings = _settings(**options)
-    saved = _catalogue(settings).get(name)
-    if saved is None:
-        raise Failure(f"nolsi: no saved query named {name!r}; `nolsi queries` lists them")
-    given = {}
-    for item in params:
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise Failure(f"nolsi: --param takes KEY=VALUE, not {item!r}")
-        if key in given:
-            raise Failure(f"nolsi: parameter {key!r} is given more than once")
-        given[key] = value
-    try:
-        bound = saved.bindings(given)
-    except catalogue.ParameterError as error:
-        raise Failure(f"nolsi: {error}") from None
-    fmt = "json" if output == "table" else output
-    service = QueryService(settings, evaluators=1)
-    try:
-        release = _run(service.release)
-        answer = service.answer(Asked(saved.text, fmt, "turtle", substitutions=bound), release)
-    except Unanswered as error:
-        raise Failure(f"nolsi: {error}") from None
-    finally:
-        service.close()
-    if answer.status != 200:
-        raise Failure(f"nolsi: {answer.body.decode().strip()}")
-    if output == "table" and answer.kind == "solutions":
-        click.echo(_table(answer.body))
+    if sparql is not None:
+        if params:
+            raise Failure("nolsi: --param is for saved queries; write the values into the --sparql query")
+        text, bound = _sparql_text(sparql), ()
     else:
-        click.echo(answer.body.decode(), nl=False)
-    if answer.truncated:
-        click.echo(f"nolsi: results cut at the row limit of {settings.row_limit}", err=True)
+        saved = _catalogue(settings).get(name)
+        if saved is None:
+            raise Failure(f"nolsi: no saved query named {name!r}; `nolsi queries` lists them")
+        given = {}
+        for item in params:
+            key, eq, value = item.partition("=")
+            if not eq:
+                raise Failure(f"nolsi: --param takes KEY=VALUE, not {item!r}")
+            if key in given:
+                raise Failure(f"nolsi: parameter {key!r} is given more than once")
+            given[key] = value
+        try:
+            bound = saved.bindings(given)
+        except catalogue.ParameterError as error:
+            raise Failure(f"nolsi: {error}") from None
+        text = saved.text
+    fmt = "json" if output == "table" else output
+    if endpoint:
+        body, media_type, truncated = _ask(endpoint, binding.write(text, dict(bound)) if bound else text, fmt,
+                                           settings.query_timeout)
+        solutions = media_type == "application/sparql-results+json" and b'"bindings"' in body
+    else:
+        service = QueryService(settings, evaluators=1)
+        try:
+            release = _run(service.release)
+            answer = service.answer(Asked(text, fmt, "turtle", substitutions=bound), release)
+        except Unanswered as error:
+            raise Failure(f"nolsi: {error}") from None
+        finally:
+            service.close()
+        if answer.status != 200:
+            raise Failure(f"nolsi: {answer.body.decode().strip()}")
+        body, solutions, truncated = answer.body, answer.kind == "solutions", answer.truncated
+    if output == "table" and solutions:
+        click.echo(_table(body))
+    else:
+        click.echo(body.decode(), nl=False)
+    if truncated:
+        click.echo("nolsi: results cut at the row limit" + ("" if endpoint else f" of {settings.row_limit}"), err=True)
+
+
+def _sparql_text(value: str) -> str:
+    """The query of --sparql: standard input for -, the file it names if there is one, else the text itself."""
+    if value == "-":
+        return sys.stdin.read()
+    if "\n" not in value and len(value) < 4096 and Path(value).is_file():
+        try:
+            return Path(value).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise Failure(f"nolsi: cannot read {value}: {error}") from None
+    return value
+
+
+ACCEPT = {  # what to ask a remote endpoint for: the chosen format for solutions, Turtle for graphs
+    "json": "application/sparql-results+json, text/turtle;q=0.9",
+    "csv": "text/csv, text/turtle;q=0.9",
+    "tsv": "text/tab-separated-values, text/turtle;q=0.9",
+}
+
+
+def _ask(endpoint: str, query: str, fmt: str, timeout: float) -> tuple[bytes, str, bool]:
+    """Send `query` to a SPARQL 1.1 Protocol endpoint (2.1.2, query via POST with URL-encoded parameters);
+    return the body, its media type and whether the server says it cut the results."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    request = urllib.request.Request(
+        endpoint, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
+        headers={"Accept": ACCEPT[fmt], "Content-Type": "application/x-www-form-urlencoded",
+                 "User-Agent": f"nolsi/{_version()}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout + 10) as response:
+            body = response.read()
+            truncated = response.headers.get("Result-Truncated", "").lower() == "true"
+            return body, response.headers.get_content_type(), truncated
+    except urllib.error.HTTPError as error:
+        message = error.read(2000).decode("utf-8", "replace").strip().splitlines()
+        raise Failure(f"nolsi: {endpoint} answered {error.code}: {message[0] if message else error.reason}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise Failure(f"nolsi: cannot reach {endpoint}: {getattr(error, 'reason', error)}") from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nolsi")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def _catalogue(settings: Settings):

@@ -81,3 +81,72 @@ def test_serve_refuses_a_damaged_store_at_once(store_dir: Path):
     assert done.returncode == 1
     assert "cannot be opened" in done.stderr and "nolsi build" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_version_is_the_installed_one():
+    import importlib.metadata
+
+    done = nolsi("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"nolsi {importlib.metadata.version('nolsi')}"
+
+
+ADHOC = "SELECT ?label WHERE { ?s <http://example.org/label> ?label }"
+
+
+def test_query_runs_ad_hoc_sparql_as_text_or_file_on_the_local_store(store_dir: Path, tmp_path: Path):
+    assert nolsi("build", "--no-shapes", "--store", store_dir, SAMPLE).returncode == 0
+    done = nolsi("query", "--store", store_dir, "--sparql", ADHOC, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["label", "TSD"]
+    query_file = tmp_path / "labels.rq"
+    query_file.write_text("# the labels\nSELECT ?label ?rank WHERE {\n  ?s ex:label ?label ; ex:rank ?rank\n}\n"
+                          .replace("ex:label", "<http://example.org/label>").replace("ex:rank", "<http://example.org/rank>"))
+    done = nolsi("query", "--store", store_dir, "--sparql", query_file)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["label", "rank"] and "TSD" in done.stdout and "(1 rows)" in done.stdout
+    # predeclared prefixes and the one-line syntax error, as on the web
+    done = nolsi("query", "--store", store_dir, "--sparql", "ASK { ?s rdfs:label ?o }", "--format", "json")
+    assert done.returncode == 0 and '"boolean":false' in done.stdout.replace(" ", "")
+    done = nolsi("query", "--store", store_dir, "--sparql", "SELECT ?x WHERE { ?x foo:bar 1 }")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == ["nolsi: Malformed query: line 1, column 22: unknown prefix 'foo:'; declare it with a PREFIX line"]
+
+
+def test_query_needs_a_name_or_sparql_and_params_only_with_a_name(store_dir: Path):
+    assert nolsi("query", "--store", store_dir).returncode == 2
+    assert nolsi("query", "research-infrastructures", "--sparql", ADHOC, "--store", store_dir).returncode == 2
+    done = nolsi("query", "--sparql", ADHOC, "--param", "a=b", "--store", store_dir)
+    assert done.returncode == 1 and "--param is for saved queries" in done.stderr
+
+
+def test_saved_query_still_runs_with_its_parameters(store_dir: Path):
+    assert nolsi("build", "--no-shapes", "--store", store_dir, SAMPLE).returncode == 0
+    done = nolsi("query", "services-for-classification", "--param", "level=red", "--store", store_dir, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("level,service")  # the columns; the sample has no services
+    done = nolsi("query", "services-for-classification", "--param", "level=purple", "--store", store_dir)
+    assert done.returncode == 1 and "parameter 'level'" in done.stderr
+
+
+def test_query_asks_another_server_over_the_protocol(oxigraph_server: str):
+    """Against a real Oxigraph server: ad-hoc SPARQL, a saved query with its parameters bound into
+    the text, and the server's own error message."""
+    import requests
+
+    loaded = requests.post(oxigraph_server + "/store?default", data=SAMPLE.read_bytes(),
+                           headers={"Content-Type": "text/turtle"}, timeout=10)
+    assert loaded.status_code in (200, 201, 204), loaded.text
+    endpoint = oxigraph_server + "/query"
+    done = nolsi("query", "--sparql", ADHOC, "--endpoint", endpoint, "--format", "csv", "--store", "/nonexistent")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["label", "TSD"]
+    done = nolsi("query", "--sparql", ADHOC, "--endpoint", endpoint)
+    assert done.returncode == 0 and "TSD" in done.stdout and "(1 rows)" in done.stdout
+    done = nolsi("query", "services-for-classification", "--param", "level=red", "--endpoint", endpoint, "--format", "tsv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("?level\t?service")
+    done = nolsi("query", "--sparql", "SELECT WHERE {", "--endpoint", endpoint)
+    assert done.returncode == 1 and done.stderr.startswith(f"nolsi: {endpoint} answered 400")
+    done = nolsi("query", "--sparql", ADHOC, "--endpoint", "http://127.0.0.1:9/sparql")
+    assert done.returncode == 1 and "cannot reach" in done.stderr
