@@ -2,7 +2,8 @@
 
 Served on a bare GET of the endpoint. It states what a client needs before its first query: the
 result formats, that the default graph is the union of the named graphs, every named graph with
-its triple count, and the time and row limits in force.
+its triple count, the time and row limits in force, and the prefixes every query may use
+without declaring them (as `sh:declare`, the SHACL vocabulary for prefix declarations).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import threading
 
 from flask import Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, VOID, XSD
+from rdflib.namespace import RDF, SH, VOID, XSD
 
 from loader.describe import DCAT3_VERSION
-from loader.namespaces import NOLSI
+from loader.namespaces import NOLSI, PREFIXES
 from sparql_api import engine, formats
 from sparql_api.service import Asked
 
@@ -63,7 +64,7 @@ def wants_html(accept, alternatives: tuple[formats.Format, ...]) -> bool:
 def graph(endpoint: str, release: engine.Release) -> Graph:
     settings = current_app.config["NOLSI"]
     sd = Graph(bind_namespaces="none")
-    for prefix, namespace in (("sd", SD), ("void", VOID), ("nolsi", NOLSI), ("xsd", XSD)):
+    for prefix, namespace in (("sd", SD), ("void", VOID), ("nolsi", NOLSI), ("xsd", XSD), ("sh", SH)):
         sd.bind(prefix, namespace)
     service = URIRef(endpoint)
     sd.add((service, RDF.type, SD.Service))
@@ -77,6 +78,11 @@ def graph(endpoint: str, release: engine.Release) -> Graph:
     sd.add((service, NOLSI.queryTimeout, Literal(settings.query_timeout, datatype=XSD.decimal)))
     sd.add((service, NOLSI.resultRowLimit, Literal(settings.row_limit)))
     sd.add((service, DCAT3_VERSION, Literal(release.version)))
+    for prefix, namespace in PREFIXES.items():  # predeclared (sparql_api/prologue.py), as SHACL prefix declarations
+        declaration = BNode(f"prefix-{prefix}")
+        sd.add((service, SH.declare, declaration))
+        sd.add((declaration, SH.prefix, Literal(prefix)))
+        sd.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
 
     dataset, default = BNode("dataset"), BNode("default")
     sd.add((service, SD.defaultDataset, dataset))

@@ -107,3 +107,14 @@ def test_an_accept_header_with_too_many_media_ranges_is_refused_at_once(client):
     accept = ", ".join(f"application/x-{n}" for n in range(120_000))
     response = ask(client, "ASK {}", accept)
     assert response.status_code == 400 and "media ranges" in response.text
+
+
+def test_the_service_description_declares_the_predeclared_prefixes(pages):
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    from loader.namespaces import PREFIXES
+
+    sd = Graph().parse(data=pages.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle")
+    declared = {str(sd.value(d, SH.prefix)): str(sd.value(d, SH.namespace)) for d in sd.objects(None, SH.declare)}
+    assert declared == PREFIXES
