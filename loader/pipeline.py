@@ -79,14 +79,32 @@ def _check(settings: Settings, files: list[Path] | None, progress: Progress, val
     summary.seconds["read"] = time.perf_counter() - started
     progress(f"read {summary.files} files: {summary.triples} triples in {summary.graphs} graphs")
 
-    nquads = None
+    hashing = nquads = None
     if canonical:
-        # Before the merge, so that they hold the named graphs only.
+        # The canonical N-Quads of the named graphs (so before the merge) are written by a forked
+        # process while this one merges and validates: the two steps share no data.
         started = time.perf_counter()
-        nquads = store.sorted_nquads(dataset)
-        store.give_back_memory()
+        if summary.triples >= PARALLEL_HASH_FROM:
+            hashing = _Hashing(dataset)
+        else:
+            nquads = store.sorted_nquads(dataset)
         summary.seconds["hash"] = time.perf_counter() - started
+    try:
+        report = _merge_and_validate(dataset, todo, settings, files, progress, validator, summary)
+    except BaseException:
+        if hashing is not None:
+            hashing.cancel()
+        raise
+    if hashing is not None:
+        started = time.perf_counter()
+        nquads = hashing.get()
+        summary.seconds["hash"] += time.perf_counter() - started  # with the wait for the process
+    if nquads is not None:
         progress(f"canonical N-Quads: {len(nquads) >> 20} MB")
+    return dataset, report, summary, nquads
+
+
+def _merge_and_validate(dataset, todo, settings, files, progress, validator, summary) -> validate.Report | None:
     started = time.perf_counter()
     store.merge_into_default_graph(dataset)
     summary.seconds["merge"] = time.perf_counter() - started
@@ -113,7 +131,41 @@ def _check(settings: Settings, files: list[Path] | None, progress: Progress, val
         progress(f"validated: {summary.violations} violations, {summary.warnings} warnings")
         if not report.conforms:
             raise ValidationFailed(report)
-    return dataset, report, summary, nquads
+    return report
+
+
+PARALLEL_HASH_FROM = 50_000  # quads; below that a fork costs more than it saves
+_HASHED: pyoxigraph.Store | None = None
+
+
+class _Hashing:
+    """`store.sorted_nquads` of a dataset in a forked process (it inherits the dataset)."""
+
+    def __init__(self, dataset: pyoxigraph.Store):
+        import multiprocessing
+
+        global _HASHED
+        _HASHED = dataset
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.pending = self.pool.apply_async(_sorted_nquads_of_inherited)
+        finally:
+            _HASHED = None
+        self.pool.close()
+
+    def get(self) -> bytes:
+        try:
+            return self.pending.get()
+        finally:
+            self.pool.join()
+
+    def cancel(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+
+def _sorted_nquads_of_inherited() -> bytes:
+    return store.sorted_nquads(_HASHED)
 
 
 def build(

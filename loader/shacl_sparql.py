@@ -112,6 +112,7 @@ class Focus:
 class Compiled:
     focus: list[Focus] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    groups: list = field(default_factory=list)  # (Focus, [Check]) of each targeted shape compiled
     compiled: list = field(default_factory=list)  # targeted shapes compiled
     unsupported: dict = field(default_factory=dict)  # targeted shape -> reason
 
@@ -158,6 +159,7 @@ def compile_shapes(shapes: Graph, ill_typed: dict[URIRef, list] | None = None, s
         compiled.compiled.append(shape)
         compiled.focus.append(focus)
         compiled.checks.extend(checks)
+        compiled.groups.append((focus, checks))
     return compiled
 
 
@@ -194,22 +196,119 @@ def ill_typed_literals(store: pyoxigraph.Store, datatypes: Iterable[URIRef], is_
     return bad
 
 
-def run(store: pyoxigraph.Store, compiled: Compiled, progress: Callable[[int, int], None] = lambda done, total: None) -> list[Row]:
-    """Evaluate `compiled` over the default graph of `store`; the scratch graph is removed after."""
+PARALLEL_FROM = 200_000  # quads in the store; below that a second process costs more than it saves
+
+
+def run(
+    store: pyoxigraph.Store,
+    compiled: Compiled,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    processes: int = 2,
+) -> list[Row]:
+    """Evaluate `compiled` over the default graph of `store`; the scratch graph is removed after.
+
+    On a big store part of the shapes go to a forked process, which inherits the store
+    (copy-on-write: nothing is copied), writes the focus nodes of its shapes into its own copy of
+    the scratch graph and sends back its results as N-Triples terms: the shapes are independent,
+    so two cores share the work."""
     scratch = pyoxigraph.NamedNode(SCRATCH)
     rows: list[Row] = []
-    total = len(compiled.focus) + len(compiled.checks)
+    groups = list(compiled.groups)
+    total = len(groups)
+    helper = None
+    # Heaviest first (a SPARQL target costs a scan of the graph; each check one query).
+    groups.sort(key=lambda g: -(len(g[1]) + (6 if "SELECT" in g[0].update.split("WHERE", 1)[1] else 3)))
+    claim = _Claims(len(groups))
+    if processes > 1 and len(store) >= PARALLEL_FROM and len(groups) > 1:
+        claim = _Claims(len(groups), shared=True)
+        helper = _Helper(store, groups, claim, {id(c): i for i, c in enumerate(compiled.checks)})
     try:
-        for done, focus in enumerate(compiled.focus, 1):
-            store.update(focus.update)
+        done = 0
+        for i in iter(claim.next, None):
+            focus, checks = groups[i]
+            rows.extend(_evaluate_group(store, focus, checks))
+            done += 1
             progress(done, total)
-        for done, check in enumerate(compiled.checks, len(compiled.focus) + 1):
-            for solution in store.query(check.query):
-                rows.append(Row(check, solution["this"], solution["value"] if check.has_value else None))
-            progress(done, total)
+        if helper is not None:
+            for index, focus, value in helper.results():
+                check = compiled.checks[index]
+                rows.append(Row(check, _term(focus), _term(value) if value is not None else None))
+            progress(total, total)
     finally:
+        if helper is not None:
+            helper.stop()
         store.remove_graph(scratch)
+    order = {id(check): i for i, check in enumerate(compiled.checks)}
+    rows.sort(key=lambda row: order[id(row.check)])  # the same order whichever process ran a check
     return rows
+
+
+class _Claims:
+    """Hands out the indexes 0..n-1 once each, across the processes that share it."""
+
+    def __init__(self, n: int, shared: bool = False):
+        import multiprocessing
+
+        self.n = n
+        self.value = multiprocessing.get_context("fork").Value("i", 0) if shared else None
+        self.local = 0
+
+    def next(self) -> int | None:
+        if self.value is None:
+            i, self.local = self.local, self.local + 1
+        else:
+            with self.value.get_lock():
+                i = self.value.value
+                self.value.value = i + 1
+        return i if i < self.n else None
+
+
+def _evaluate_group(store: pyoxigraph.Store, focus: Focus, checks: list[Check]) -> list[Row]:
+    store.update(focus.update)
+    return [row for check in checks for row in _evaluate(store, check)]
+
+
+def _evaluate(store: pyoxigraph.Store, check: Check) -> list[Row]:
+    return [Row(check, solution["this"], solution["value"] if check.has_value else None) for solution in store.query(check.query)]
+
+
+def _term(text: str):
+    """A term from its N-Triples form."""
+    return next(iter(pyoxigraph.parse(f"<urn:s> <urn:p> {text} .", format=pyoxigraph.RdfFormat.N_TRIPLES))).object
+
+
+_INHERITED: tuple | None = None
+
+
+def _run_inherited() -> list[tuple]:
+    store, groups, claim, index = _INHERITED
+    out = []
+    for i in iter(claim.next, None):
+        focus, checks = groups[i]
+        for row in _evaluate_group(store, focus, checks):
+            out.append((index[id(row.check)], str(row.focus), None if row.value is None else str(row.value)))
+    return out
+
+
+class _Helper:
+    def __init__(self, store: pyoxigraph.Store, groups: list, claim: "_Claims", index: dict):
+        import multiprocessing
+
+        global _INHERITED
+        _INHERITED = (store, groups, claim, index)
+        try:
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+            self.pending = self.pool.apply_async(_run_inherited)
+        finally:
+            _INHERITED = None
+        self.pool.close()
+
+    def results(self) -> list[tuple]:
+        return self.pending.get()
+
+    def stop(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
 
 
 # -- SPARQL text -------------------------------------------------------------------------------------

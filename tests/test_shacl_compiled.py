@@ -88,8 +88,13 @@ def test_same_results_as_pyshacl_on_100k_synthetic_triples(tmp_path: Path, shape
     assert fast < slow
 
 
-def test_same_results_with_defects_in_a_synthetic_graph(tmp_path: Path, shapes: Graph, ontology: Graph):
-    """A synthetic graph with a defect of several kinds, so that results come from big focus sets."""
+@pytest.mark.parametrize("processes", ["one process", "two processes"])
+def test_same_results_with_defects_in_a_synthetic_graph(processes: str, tmp_path: Path, shapes: Graph, ontology: Graph,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    """A synthetic graph with a defect of several kinds, so that results come from big focus sets;
+    validated in one process and, as big graphs are, in two (results sent back as N-Triples)."""
+    if processes == "two processes":
+        monkeypatch.setattr(shacl_sparql, "PARALLEL_FROM", 0)
     synthetic.write(10_000, tmp_path / "data")
     first = sorted((tmp_path / "data").glob("*.ttl"))[-1]
     first.write_text(first.read_text() + """
@@ -97,6 +102,7 @@ def test_same_results_with_defects_in_a_synthetic_graph(tmp_path: Path, shapes: 
     <http://www.w3.org/2004/02/skos/core#prefLabel> "no language", "two"@en, "labels"@en ;
     <https://schema.org/startDate> "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date>, "2021"^^<http://www.w3.org/2001/XMLSchema#date> ;
     <https://schema.org/sameAs> <http://dx.doi.org/10.1234/x>, "https://ror.org/01xtthb56" ;
+    <http://purl.org/dc/terms/title> "tab\\t and \\"quote\\""^^<http://www.w3.org/2001/XMLSchema#integer>, [ a <http://example.org/Thing> ] ;
     <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/01xtthb56> ;
     <https://w3id.org/nolsi/ontology#nationalNodeOf> <https://w3id.org/nolsi/id/ri/undefined> .
 """)
