@@ -21,8 +21,7 @@ from sparql_api.service import Asked
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG")
+RESULT_FORMATS = tuple(f.w3c for f in formats.SOLUTIONS + formats.GRAPHS)
 GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 _counts: dict[str, dict[str | None, int]] = {}

@@ -1,7 +1,12 @@
-"""Result formats and content negotiation.
+"""The format registry, and content negotiation.
 
-Negotiation itself is Werkzeug's (`MIMEAccept.best_match`, q-values and wildcards included);
-this module only says which media types each kind of result can take.
+Every format the server speaks is one `Format` row below: its name, media type, file suffix,
+human name, Oxigraph syntax and W3C format IRI. The tables other modules need (suffixes of pages
+and saved queries, route patterns, the Service Description's result formats, media types of
+release files, names on the landing page) are derived from these rows, so a format added here is
+offered everywhere, and a row missing a field fails tests/test_formats.py.
+
+Negotiation itself is Werkzeug's (`MIMEAccept.best_match`, q-values and wildcards included).
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ class Format:
     engine: QueryResultsFormat | RdfFormat | None
     aliases: tuple[str, ...] = ()
     rdflib: str = ""  # rdflib's serializer name
+    suffix: str = ""  # the file suffix, also the suffix of a page or saved-query URL
+    label: str = ""  # its name for people
+    w3c: str = ""  # its IRI under http://www.w3.org/ns/formats/ (Service Description)
 
     @property
     def content_type(self) -> str:
@@ -28,19 +36,30 @@ class Format:
 
 
 SOLUTIONS = (
-    Format("json", "application/sparql-results+json", QueryResultsFormat.JSON, ("application/json",)),
-    Format("xml", "application/sparql-results+xml", QueryResultsFormat.XML, ("application/xml", "text/xml")),
-    Format("csv", "text/csv", QueryResultsFormat.CSV),
-    Format("tsv", "text/tab-separated-values", QueryResultsFormat.TSV),
+    Format("json", "application/sparql-results+json", QueryResultsFormat.JSON, ("application/json",),
+           suffix="json", label="SPARQL JSON", w3c="SPARQL_Results_JSON"),
+    Format("xml", "application/sparql-results+xml", QueryResultsFormat.XML, ("application/xml", "text/xml"),
+           suffix="xml", label="SPARQL XML", w3c="SPARQL_Results_XML"),
+    Format("csv", "text/csv", QueryResultsFormat.CSV, suffix="csv", label="CSV", w3c="SPARQL_Results_CSV"),
+    Format("tsv", "text/tab-separated-values", QueryResultsFormat.TSV, suffix="tsv", label="TSV", w3c="SPARQL_Results_TSV"),
 )
 GRAPHS = (
-    Format("turtle", "text/turtle", RdfFormat.TURTLE, ("application/x-turtle",), "turtle"),
-    Format("ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",), "nt"),
-    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("application/json",), "json-ld"),
-    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml", "text/xml"), "xml"),
-    Format("nquads", "application/n-quads", RdfFormat.N_QUADS, rdflib="nquads"),
-    Format("trig", "application/trig", RdfFormat.TRIG, rdflib="trig"),
+    Format("turtle", "text/turtle", RdfFormat.TURTLE, ("application/x-turtle",), "turtle", "ttl", "Turtle", "Turtle"),
+    Format("ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",), "nt", "nt", "N-Triples", "N-Triples"),
+    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("application/json",), "json-ld", "jsonld", "JSON-LD", "JSON-LD"),
+    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml", "text/xml"), "xml", "rdf", "RDF/XML", "RDF_XML"),
+    Format("nquads", "application/n-quads", RdfFormat.N_QUADS, (), "nquads", "nq", "N-Quads", "N-Quads"),
+    Format("trig", "application/trig", RdfFormat.TRIG, (), "trig", "trig", "TriG", "TriG"),
 )
+QUADS = tuple(f for f in GRAPHS if f.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG))
+TRIPLES = tuple(f for f in GRAPHS if f not in QUADS)
+BY_SUFFIX = {f.suffix: f for f in SOLUTIONS + GRAPHS}
+GRAPH_SUFFIXES = {f.suffix: f.name for f in GRAPHS}  # a page's `.ttl` ... to the format's name
+
+
+def suffix_pattern(kinds: tuple[Format, ...], *extra: str) -> str:
+    """`ttl|jsonld|...` for the formats of `kinds` (and `extra` suffixes such as html), for routes."""
+    return "|".join([f.suffix for f in kinds] + list(extra))
 BY_NAME = {f.name: f for f in SOLUTIONS + GRAPHS}
 NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
 # What a bare name means when the result is a graph: SPARQLWrapper sends `format=xml` for RDF/XML

@@ -23,15 +23,14 @@ from flask import Blueprint, current_app, redirect, request
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID
 
-from sparql_api import linked
+from sparql_api import formats, linked
 
 bp = Blueprint("landing", __name__)
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA = "https://www.iana.org/assignments/media-types/"
-SYNTAX_NAMES = {"application/n-quads": "N-Quads", "application/trig": "TriG", "text/turtle": "Turtle",
-                "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD", "application/rdf+xml": "RDF/XML"}
+SYNTAX_NAMES = {f.media_type: f.label for f in formats.GRAPHS}
 GZIP = "application/gzip"
 PROJECT = "The nolsi project"
 BIOSCHEMAS_DATASET = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"

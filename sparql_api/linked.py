@@ -33,8 +33,8 @@ SCHEMA = "https://schema.org/"
 PREFIXES = {**namespaces.PREFIXES, "nolsish": f"{BASE}shapes#", "void": "http://rdfs.org/ns/void#",
             "sh": "http://www.w3.org/ns/shacl#", "vann": "http://purl.org/vocab/vann/", "spdx": "http://spdx.org/rdf/terms#"}
 # Suffixes a document URL may end with to name its representation (`/doc/ri/x.ttl`).
-SUFFIXES = {"ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml", "nt": "ntriples", "nq": "nquads", "trig": "trig"}
-TRIPLE_FORMATS = tuple(f for f in formats.GRAPHS if f.name in ("turtle", "jsonld", "rdfxml", "ntriples"))
+SUFFIXES = formats.GRAPH_SUFFIXES
+TRIPLE_FORMATS = formats.TRIPLES
 LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
           "http://xmlns.com/foaf/0.1/name", "https://schema.org/name", "http://purl.org/dc/terms/title")
 

@@ -34,7 +34,7 @@ KINDS = (
 )
 MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch,
                       OWL.equivalentClass, OWL.equivalentProperty)
-SUFFIX_RULE = "<any(html, ttl, jsonld, rdf, nt):suffix>"
+SUFFIX_RULE = f"<any({formats.suffix_pattern(formats.TRIPLES, 'html').replace('|', ', ')}):suffix>"
 
 
 def _file(folder: Path | None, name: str) -> Path:

@@ -28,7 +28,7 @@ bp = Blueprint("pages", __name__)
 
 SLUG = r"[a-z0-9-]+"
 REST = re.compile(rf"^{SLUG}/{SLUG}$")
-SUFFIX = r"(?:\.(?P<suffix>ttl|jsonld|rdf|nt|nq|trig|html))?"
+SUFFIX = rf"(?:\.(?P<suffix>{formats.suffix_pattern(formats.GRAPHS, 'html')}))?"
 DOC = re.compile(rf"^(?P<key>vocab/{SLUG}(?:/{SLUG})?|{SLUG}/{SLUG}){SUFFIX}$")
 GRAPH_NAME = re.compile(rf"^(?P<stem>{SLUG}){SUFFIX}$")
 
@@ -173,7 +173,7 @@ def document(rest: str):
 
 
 def _suffix(chosen: formats.Format) -> str:
-    return "html" if chosen is linked.HTML else next(s for s, name in linked.SUFFIXES.items() if name == chosen.name)
+    return "html" if chosen is linked.HTML else chosen.suffix
 
 
 def description(iri: str, key: str, chosen: formats.Format) -> bytes:

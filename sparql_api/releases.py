@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_from_directory
 
 from loader import publish
-from sparql_api import linked
+from sparql_api import formats, linked
 
 bp = Blueprint("releases", __name__)
 
@@ -29,10 +29,7 @@ CHECKSUMS = "SHA256SUMS"
 # Media types of release files by suffix. A `.gz` file is served as what it is, application/gzip,
 # never as `Content-Encoding: gzip` (which clients would silently undo); DCAT states the media type
 # of its content and `dcat:compressFormat` application/gzip.
-MEDIA_TYPES = {
-    ".gz": "application/gzip", ".ttl": "text/turtle", ".nq": "application/n-quads", ".nt": "application/n-triples",
-    ".trig": "application/trig", ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml",
-}
+MEDIA_TYPES = {".gz": "application/gzip", **{f".{f.suffix}": f.media_type for f in formats.GRAPHS}}
 VOID_FORMATS = linked.TRIPLE_FORMATS  # Turtle first: the default
 
 

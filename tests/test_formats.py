@@ -64,3 +64,23 @@ def test_repeated_format_values_must_agree():
     assert formats.requested(("json", "json", "application/sparql-results+json"), formats.SOLUTIONS).name == "json"
     with pytest.raises(formats.UnknownFormat, match="disagree: csv, json"):
         formats.requested(("json", "csv"), formats.SOLUTIONS)
+
+
+# --- the registry: one row per format, every derived table covers every row ------------------------
+
+
+@pytest.mark.parametrize("chosen", formats.SOLUTIONS + formats.GRAPHS, ids=lambda f: f.name)
+def test_every_format_row_is_complete(chosen):
+    assert chosen.suffix and chosen.label and chosen.w3c and chosen.engine is not None
+    assert formats.BY_SUFFIX[chosen.suffix] is chosen
+
+
+def test_every_graph_format_is_offered_by_every_table():
+    from sparql_api import description, landing, linked, pages, releases
+
+    for chosen in formats.GRAPHS:
+        assert linked.SUFFIXES[chosen.suffix] == chosen.name
+        assert pages.DOC.match(f"ri/x.{chosen.suffix}")
+        assert releases.MEDIA_TYPES[f".{chosen.suffix}"] == chosen.media_type
+        assert landing.SYNTAX_NAMES[chosen.media_type] == chosen.label
+    assert set(description.RESULT_FORMATS) == {f.w3c for f in formats.SOLUTIONS + formats.GRAPHS}
