@@ -476,3 +476,159 @@ def test_the_openapi_document_is_valid_and_typed(curated_server):
         assert answer.status_code == 200, answer.text
         pointer = f"urn:openapi#/paths/~1queries~1{name}/get/responses/200/content/application~1sparql-results+json/schema"
         jsonschema.Draft202012Validator({"$ref": pointer}, registry=registry).validate(answer.json())
+
+
+# --- the saved-query page in a browser, and the lookup behind its pickers -------------------------
+
+from playwright.sync_api import expect  # noqa: E402
+
+from tests.test_editor import browser  # noqa: E402,F401  (the Chromium fixture)
+
+
+def form_values(page: str) -> dict[str, str]:
+    """The value each field of a saved-query form shows: an input's value, a select's selected option."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.values, self.select = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            attributes = dict(attrs)
+            if tag == "input" and attributes.get("name"):
+                self.values[attributes["name"]] = attributes.get("value") or ""
+            elif tag == "select":
+                self.select = attributes["name"]
+                self.values.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in attributes:
+                self.values[self.select] = attributes.get("value", "")
+                self.pending = self.select if "value" not in attributes else None
+
+        def handle_data(self, data):
+            if getattr(self, "pending", None):
+                self.values[self.pending] = data.strip()
+                self.pending = None
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    reader = Reader()
+    reader.feed(page)
+    return reader.values
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_saved_query_page_opens_with_its_examples_and_their_answer(curated_server, name):
+    """Opened with no values, a page runs with the values its form shows, its examples, never a 400
+    (services-for-classification said "parameter 'level' is required" while showing "red")."""
+    query = QUERIES[name]
+    response = requests.get(f"{curated_server}/queries/{name}", headers={"Accept": "text/html"}, timeout=60)
+    assert response.status_code == 200, response.text[-2000:]
+    shown = form_values(response.text)
+    assert {p.name: shown[p.name] for p in query.parameters if p.example is not None} == example_values(query)
+    assert 'class="error"' not in response.text
+    if query.form == "SELECT":
+        rows = len(csv_rows(expected(name))) - 1
+        assert f"{rows} rows" in response.text
+    elif query.form == "ASK":
+        answer = "yes" if expected(name).strip() == "true" else "no"
+        assert f"Answer: <strong>{answer}</strong>" in response.text
+
+
+def test_a_field_left_empty_is_still_a_400_that_the_form_shows(curated_server):
+    response = requests.get(f"{curated_server}/queries/services-for-classification", params={"level": ""},
+                            headers={"Accept": "text/html"}, timeout=60)
+    assert response.status_code == 400
+    assert "parameter &#39;level&#39; is required" in response.text and form_values(response.text)["level"] == ""
+
+
+def lookup(base: str, **params) -> requests.Response:
+    return requests.get(f"{base}/api/lookup", params=params, timeout=60)
+
+
+def test_lookup_finds_entities_by_any_label_in_either_language(curated_server):
+    found = lookup(curated_server, q="Biobank").json()
+    assert found["q"] == "Biobank" and 0 < len(found["results"]) <= 20
+    assert {"iri": f"{ID}ri/bbmri-no", "label": "Biobank Norway", "matched": "Biobank Norway"} in found["results"]
+    ranks = [0 if r["matched"].lower() == "biobank" else 1 if r["matched"].lower().startswith("biobank") else 2
+             for r in found["results"]]
+    assert ranks == sorted(ranks) and ranks[-1] == 2  # exact, then prefix, then substring matches
+    norwegian = lookup(curated_server, q="sekvensering", prefix=f"{ID}ri/").json()["results"]
+    assert [r["iri"] for r in norwegian] == [f"{ID}ri/norseq"]
+    assert norwegian[0]["label"] == "National Consortium for Sequencing and Personalized Medicine"
+    typed = lookup(curated_server, q="nor", type="https://w3id.org/nolsi/ontology#ResearchInfrastructure").json()["results"]
+    assert typed and all(r["iri"].startswith(f"{ID}ri/") for r in typed)
+    assert f"{ID}ri/elixir-norway" in [r["iri"] for r in typed]
+    concepts = lookup(curated_server, q="", prefix="https://w3id.org/nolsi/vocab/domain/").json()
+    assert len(concepts["results"]) == 20 and concepts["more"] is True
+    assert lookup(curated_server, q="no such name anywhere").json()["results"] == []
+
+
+@pytest.mark.parametrize("params, parameter", [
+    ({"q": "x", "kind": "ri"}, "kind"),
+    ({"q": "x" * 201}, "q"),
+    ({"q": "x", "prefix": "not an iri"}, "prefix"),
+    ({"q": "x", "type": "<urn:x> } SELECT"}, "type"),
+])
+def test_lookup_refuses_bad_parameters_with_a_400_naming_them(curated_server, params, parameter):
+    response = lookup(curated_server, **params)
+    assert response.status_code == 400 and response.json()["parameter"] == parameter
+
+
+@pytest.mark.parametrize("text", ['") } SELECT * WHERE { ?s ?p ?o } #', "\\", '"""', "'", "?q"])
+def test_lookup_text_is_only_data(curated_server, text):
+    response = lookup(curated_server, q=text)
+    assert response.status_code == 200
+    assert all(text.lower() in r["matched"].lower() for r in response.json()["results"])
+
+
+def test_lookup_revalidates(curated_server):
+    first = lookup(curated_server, q="elixir")
+    again = requests.get(f"{curated_server}/api/lookup", params={"q": "elixir"},
+                         headers={"If-None-Match": first.headers["ETag"]}, timeout=60)
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_saved_query_page_in_a_browser_opens_answered_and_picks_an_entity_by_name(curated_server, browser, tmp_path, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        with page.expect_response(lambda r: "/queries/infrastructure-nodes" in r.url) as opened:
+            page.goto(f"{curated_server}/queries/infrastructure-nodes")
+        assert opened.value.status == 200
+        assert page.input_value("#p-ri") == "elixir-norway"
+        first = page.locator("table tbody tr").count()
+        assert first > 0
+        page.screenshot(path=str(tmp_path / f"query-opened-{width}.png"), full_page=True)
+
+        page.fill("#p-ri", "")
+        page.fill("#p-date", "")
+        page.locator("#p-ri").press_sequentially("biobank n", delay=30)
+        option = page.locator("#p-ri-options [role=option]", has_text="Biobank Norway")
+        expect(option).to_be_visible(timeout=10_000)
+        expect(page.locator("#p-ri")).to_have_attribute("aria-expanded", "true")
+        page.screenshot(path=str(tmp_path / f"query-picker-{width}.png"))
+        option.click()
+        assert page.input_value("#p-ri") == "bbmri-no"
+        expect(page.locator("#p-ri-options")).to_be_hidden()
+
+        page.fill("#p-ri", "")
+        page.locator("#p-ri").press_sequentially("sekvenser", delay=30)  # the keyboard way, a Norwegian name
+        expect(page.locator("#p-ri-options [role=option]").first).to_be_visible(timeout=10_000)
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        assert page.input_value("#p-ri") == "norseq"
+        with page.expect_navigation():
+            page.locator("form.params button[type=submit]").click()
+        assert "ri=norseq" in page.url
+        expect(page.locator("table tbody tr").first).to_be_visible()
+        assert page.locator("p.error").count() == 0
+        page.screenshot(path=str(tmp_path / f"query-picked-{width}.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()
