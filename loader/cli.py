@@ -67,14 +67,17 @@ class _Progress:
         self.started = self.clock()
         self.on = sys.stderr.isatty()
         self.open = False  # a transient line is showing
+        self.shown = 0.0  # when the last transient line was written
 
     def __call__(self, message: str, transient: bool = False) -> None:
         if not self.on:
             return
-        line = f"  {self.clock() - self.started:6.1f}s  {message}"
+        now = self.clock()
+        line = f"  {now - self.started:6.1f}s  {message}"
         if transient:
-            click.secho(f"\r\x1b[K{line}", err=True, dim=True, nl=False)
-            self.open = True
+            if now - self.shown >= 0.1:  # at most ten a second
+                click.secho(f"\r\x1b[K{line}", err=True, dim=True, nl=False)
+                self.open, self.shown = True, now
             return
         click.secho(("\r\x1b[K" if self.open else "") + line, err=True, dim=True)
         self.open = False

@@ -150,3 +150,42 @@ def test_query_asks_another_server_over_the_protocol(oxigraph_server: str):
     assert done.returncode == 1 and done.stderr.startswith(f"nolsi: {endpoint} answered 400")
     done = nolsi("query", "--sparql", ADHOC, "--endpoint", "http://127.0.0.1:9/sparql")
     assert done.returncode == 1 and "cannot reach" in done.stderr
+
+
+def test_both_validators_report_the_same_violations():
+    compiled = nolsi("validate", NAMELESS)
+    reference = nolsi("validate", "--validator", "pyshacl", NAMELESS)
+    assert compiled.returncode == reference.returncode == 1
+    assert compiled.stderr == reference.stderr
+    assert "ri/nameless" in compiled.stderr
+
+
+def test_progress_on_a_terminal_and_none_otherwise(store_dir: Path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    quiet = nolsi("build", "--store", store_dir, SAMPLE)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == "", "nothing but errors on stderr when it is not a terminal"
+    assert quiet.stdout.startswith("built "), "the summary line"
+
+    main, secondary = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "loader.cli", "build", "--store", str(store_dir), str(SAMPLE)],
+                               stdout=subprocess.PIPE, stderr=secondary, cwd=Path(__file__).resolve().parent.parent)
+    os.close(secondary)
+    shown = b""
+    while True:  # read while it writes: a terminal holds only a few kilobytes
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the other end is closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert process.wait(timeout=300) == 0
+    text = shown.decode()
+    for step in ("read 1 files", "validated: 0 violations", "writing store"):
+        assert step in text, text
