@@ -36,13 +36,15 @@ BIN = ROOT / ".venv" / "bin"
 SIZES = {"real": None, "100k": 100_000, "1m": 1_000_000}
 SAMPLE = 2000  # subjects and classes the templates draw their values from
 
+# Five kinds of question a client of the graph asks, each with a fresh value per request: an
+# entity's statements, its incoming links, two hops out, a label search, a class's size.
 TEMPLATES = {
-    "lookup": "SELECT ?p ?o WHERE {{ <{s}> ?p ?o }} LIMIT {n}",
-    "incoming": "SELECT ?x ?p WHERE {{ ?x ?p <{s}> }} LIMIT {n}",
-    "two-hop": "SELECT ?p ?q ?y WHERE {{ <{s}> ?p ?x . ?x ?q ?y }} LIMIT {n}",
-    "type-label": ("SELECT ?x ?label WHERE {{ ?x a <{c}> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }} "
-                   "ORDER BY ?label LIMIT {n}"),
-    "count-by-predicate": "SELECT ?p (COUNT(*) AS ?n) WHERE {{ <{s}> ?p ?o }} GROUP BY ?p ORDER BY ?p LIMIT {n}",
+    "lookup": "SELECT ?p ?o WHERE {{ <{s}> ?p ?o }} LIMIT 100",
+    "incoming": "SELECT ?x ?p WHERE {{ ?x ?p <{s}> }} LIMIT 100",
+    "two-hop": "SELECT ?p ?q ?y WHERE {{ <{s}> ?p ?x . ?x ?q ?y }} LIMIT 100",
+    "label-search": ('SELECT ?x ?label WHERE {{ ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?label '
+                     'FILTER(CONTAINS(LCASE(STR(?label)), "{w}")) }} LIMIT 20'),
+    "class-size": "SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a <{c}> }}",
 }
 
 
@@ -88,31 +90,35 @@ def prepare(size: str) -> tuple[Path, Path]:
     return store, oxigraph
 
 
-def values(store: Path) -> tuple[list[str], list[str]]:
-    """Subjects and classes of the default graph, a sample of each, in a fixed order."""
+def values(store: Path) -> dict[str, list[str]]:
+    """Subjects, classes and label fragments of the default graph, a sample of each, in a fixed order."""
     import pyoxigraph
 
     db = pyoxigraph.Store.read_only(str(store / "current"))
     subjects = [s["s"].value for s in db.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} LIMIT {SAMPLE}")]
     classes = [s["c"].value for s in db.query("SELECT DISTINCT ?c WHERE { ?s a ?c } LIMIT 200")]
-    return subjects, classes
+    labels = [s["l"].value.lower() for s in db.query(
+        f"SELECT ?l WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} LIMIT {SAMPLE}")]
+    words = sorted({w[:4] for label in labels for w in label.split() if len(w) >= 4 and w.isalpha()})
+    return {"s": subjects, "c": classes, "w": words}
 
 
-def query(k: int, subjects: list[str], classes: list[str]) -> str:
-    """The k-th query of the mix: its template by k, its values by k, its LIMIT unique to k."""
+def query(k: int, values: dict[str, list[str]]) -> str:
+    """The k-th query of the mix: its template by k, its value by k, and a comment naming k, so
+    that no two requests of a run send the same text."""
     names = list(TEMPLATES)
-    name = names[k % len(names)]
-    return TEMPLATES[name].format(s=subjects[(k // len(names)) % len(subjects)], c=classes[(k // len(names)) % len(classes)],
-                                  n=100_000 + k)
+    turn = k // len(names)
+    filled = TEMPLATES[names[k % len(names)]].format(**{key: pool[turn % len(pool)] for key, pool in values.items()})
+    return f"{filled}\n# request {k}"
 
 
-def client(port: int, path: str, start: int, step: int, subjects, classes, deadline: float, out) -> None:
+def client(port: int, path: str, start: int, step: int, values, deadline: float, out) -> None:
     """One connection sending queries start, start+step, ... until the deadline; latencies to `out`."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"}
     latencies, errors, k = [], 0, start
     while time.perf_counter() < deadline:
-        body = urllib.parse.urlencode({"query": query(k, subjects, classes)})
+        body = urllib.parse.urlencode({"query": query(k, values)})
         k += step
         started = time.perf_counter()
         try:
@@ -131,10 +137,10 @@ def client(port: int, path: str, start: int, step: int, subjects, classes, deadl
     out.put((latencies, errors))
 
 
-def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, subjects, classes) -> dict:
+def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, values) -> dict:
     out = multiprocessing.Queue()
     deadline = time.perf_counter() + seconds
-    procs = [multiprocessing.Process(target=client, args=(port, path, offset + i, clients, subjects, classes, deadline, out))
+    procs = [multiprocessing.Process(target=client, args=(port, path, offset + i, clients, values, deadline, out))
              for i in range(clients)]
     started = time.perf_counter()
     for p in procs:
@@ -182,7 +188,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) -> dict:
     store, oxigraph = prepare(size)
-    subjects, classes = values(store)
+    sample = values(store)
     work = WORK / size
     nolsi_port, oxigraph_port = free_port(), free_port()
     targets = {
@@ -195,14 +201,14 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
     offset = 0
     try:
         for name, (_, port, path) in targets.items():  # warm-up: every evaluator and thread started
-            run_cell(port, path, max(concurrencies), 2, 10_000_000 + offset, subjects, classes)
+            run_cell(port, path, max(concurrencies), 2, 10_000_000 + offset, sample)
             offset += 100_000
         for r in range(rounds):
             for c in concurrencies:
                 order = list(targets) if (r + c) % 2 == 0 else list(targets)[::-1]
                 for name in order:
                     _, port, path = targets[name]
-                    cell = run_cell(port, path, c, seconds, offset, subjects, classes)
+                    cell = run_cell(port, path, c, seconds, offset, sample)
                     offset += 1_000_000
                     cells[name][str(c)].append(cell)
                     log(f"{size} round {r + 1} c={c} {name}: {cell['rps']} req/s, p50 {cell['p50_ms']} ms, "
@@ -216,7 +222,7 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
         best = {name: max(cells[name][key], key=lambda cell: cell["rps"]) for name in targets}
         summary[key] = {**{name: best[name] for name in targets},
                         "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2)}
-    return {"subjects": len(subjects), "classes": len(classes), "cells": cells, "best": summary}
+    return {"values": {key: len(pool) for key, pool in sample.items()}, "cells": cells, "best": summary}
 
 
 def main(argv: list[str] | None = None) -> None:

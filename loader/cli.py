@@ -167,7 +167,7 @@ def serve(**options) -> None:
         "--interface", "asgi", "--factory", "sparql_api.asgi:create",
         "--host", settings.host, "--port", str(settings.port),
         "--workers", str(settings.workers),
-        "--http", "1", "--no-ws",
+        "--http", "1", "--no-ws", "--loop", "uvloop",
         "--http1-header-read-timeout", str(int(min(settings.header_timeout, 60) * 1000)),
         "--http1-buffer-size", str(HEADER_BYTES),
         "--respawn-failed-workers", "--respawn-interval", "1",

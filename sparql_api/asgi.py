@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from loader.settings import Settings
+from sparql_api.logs import SAFE_ID
 
 BUFFERED = 1 << 20
 _END = object()
@@ -210,7 +211,7 @@ def _environ(scope, body: bytes) -> dict:
 
 async def _plain(send, status: int, message: str, scope, retry_after: int | None = None) -> None:
     incoming = _header(scope, b"request-id") or ""
-    request_id = incoming if incoming.replace("-", "").replace("_", "").replace(".", "").isalnum() and len(incoming) <= 64 else uuid.uuid4().hex
+    request_id = incoming if SAFE_ID.match(incoming) else uuid.uuid4().hex
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"request-id", request_id.encode()), (b"connection", b"close")]
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))

@@ -42,8 +42,9 @@ def current(store_dir: Path) -> Release:
 
     Two `stat` calls a request: the link and what it points at. Only when either changed is the
     store resolved and checked again (a dozen system calls)."""
+    current_link = os.path.join(store_dir, store.CURRENT)  # not pathlib: this runs on every request
     try:
-        link, target = os.lstat(store_dir / store.CURRENT), os.stat(store_dir / store.CURRENT)
+        link, target = os.lstat(current_link), os.stat(current_link)
         return _resolved(str(store_dir), link.st_ino, link.st_mtime_ns, target.st_ino, target.st_mtime)
     except FileNotFoundError:  # no `current` link: the folder may be a store itself, or nothing
         pass

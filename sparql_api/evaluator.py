@@ -243,9 +243,16 @@ def _not_acceptable(what: str, offered_formats: tuple[formats.Format, ...]) -> A
 # --- inside an evaluator process ---------------------------------------------------------------
 
 
+_statm: dict[int, int] = {}  # pid -> an open /proc/self/statm of that process (a fork must open its own)
+
+
 def _resident() -> int:
-    with open("/proc/self/statm", "rb") as statm:
-        return int(statm.read().split()[1]) * PAGE
+    """Resident memory in bytes: one pread of an open file, a few microseconds."""
+    pid = os.getpid()
+    if pid not in _statm:
+        _statm.clear()
+        _statm[pid] = os.open("/proc/self/statm", os.O_RDONLY)
+    return int(os.pread(_statm[pid], 128, 0).split()[1]) * PAGE
 
 
 def _in_memory(path: str, memory_quads: int) -> pyoxigraph.Store | None:
@@ -266,13 +273,13 @@ class _Watchdog:
     def __init__(self, connection: Connection, send_lock: threading.Lock, budget: int):
         self.connection, self.send_lock, self.budget = connection, send_lock, budget
         self.baseline = 0
-        self.running = threading.Event()
+        self.running = False  # a plain flag, not an Event: setting it must not wake a thread on every query
         threading.Thread(target=self._watch, daemon=True).start()
 
     def _watch(self) -> None:
         while True:
-            self.running.wait()
-            if _resident() - self.baseline > self.budget:
+            time.sleep(self.INTERVAL)
+            if self.running and _resident() - self.baseline > self.budget:
                 self.send_lock.acquire()  # never released: the process ends here
                 message = f"The query needed more than the {self.budget >> 20} MiB of memory a query may use, and was stopped."
                 try:
@@ -365,7 +372,7 @@ def _loop(connection: Connection, limits: Limits, store: str, opened, failure: s
             answer = replace(_plain(503, failure), retire=True)
         else:
             watchdog.baseline = _resident()
-            watchdog.running.set()
+            watchdog.running = True
             try:
                 answer = evaluate(opened, job, limits.answer_bytes)
             except MemoryError:
@@ -373,7 +380,7 @@ def _loop(connection: Connection, limits: Limits, store: str, opened, failure: s
             except Exception as error:  # the engine's own failures: report them, keep serving
                 answer = _plain(500, f"The query engine failed: {error}")
             finally:
-                watchdog.running.clear()
+                watchdog.running = False
             if _resident() - watchdog.baseline > limits.memory_bytes // 4:
                 answer = replace(answer, retire=True)  # glibc keeps freed memory: start afresh instead
         with send_lock:

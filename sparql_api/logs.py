@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
 from flask import Flask, g, request
 
@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 
 def _start() -> None:
     incoming = request.headers.get("Request-Id", "")
-    g.request_id = incoming if SAFE_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if SAFE_ID.match(incoming) else os.urandom(16).hex()
     g.started = time.perf_counter()
 
 
