@@ -1,6 +1,6 @@
 """The store being served, as the web process sees it.
 
-The store folder's `current` link is read again on every request (one `readlink`), so a new
+The store folder's `current` link is looked at again every few hundredths of a second, so a new
 build is served as soon as it is switched in, with no restart; each build is immutable, so a
 request sees one whole build or the other, never a mix. The build's folder name is the dataset
 version, the ETag base of every response.
@@ -9,6 +9,7 @@ version, the ETag base of every response.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -40,9 +41,24 @@ def check(store_dir: Path) -> Release:
 def current(store_dir: Path) -> Release:
     """The build to serve now; raises `store.StoreError` if there is none or it cannot be read.
 
-    Two `stat` calls a request: the link and what it points at. Only when either changed is the
-    store resolved and checked again (a dozen system calls)."""
-    current_link = os.path.join(store_dir, store.CURRENT)  # not pathlib: this runs on every request
+    Looked at again at most every `RECHECK` seconds (two `stat` calls of the link and what it
+    points at; a switched build is served from then on); only when either changed is the store
+    resolved and checked again (a dozen system calls)."""
+    now = time.monotonic()
+    seen = _seen.get(store_dir)
+    if seen is not None and now - seen[0] < RECHECK:
+        return seen[1]
+    release = _look(store_dir)
+    _seen[store_dir] = (now, release)
+    return release
+
+
+RECHECK = 0.05
+_seen: dict[Path, tuple[float, Release]] = {}
+
+
+def _look(store_dir: Path) -> Release:
+    current_link = os.path.join(store_dir, store.CURRENT)  # not pathlib: this runs often
     try:
         link, target = os.lstat(current_link), os.stat(current_link)
         return _resolved(str(store_dir), link.st_ino, link.st_mtime_ns, target.st_ino, target.st_mtime)
