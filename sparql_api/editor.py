@@ -1,16 +1,20 @@
-"""The browser query editor's files: YASGUI's build, installed from npm (see `sparql_api.vendor`)."""
+"""The browser query editor's files: YASGUI's build, installed from npm (see `sparql_api.vendor`);
+and what the editor page needs from the saved queries."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response, current_app, url_for
 
-from sparql_api import vendor
+from sparql_api import binding, catalogue, vendor
 
 bp = Blueprint("editor", __name__)
 
 PACKAGE = vendor.NODE_MODULES / "@zazuko" / "yasgui"
 BUILD = PACKAGE / "build"
 FILES = frozenset({"yasgui.min.js", "yasgui.min.css"})
+# The most rows the editor asks for: a browser table shows a thousand rows at ease; 90,000 froze the tab.
+# The editor adds `LIMIT 1001` to a query without a smaller one and says "showing 1,000 of more".
+EDITOR_ROWS = 1000
 
 
 @bp.get("/static/yasgui/<path:filename>")
@@ -20,7 +24,24 @@ def asset(filename: str) -> Response:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"yasgui_url": yasgui_url}
+    return {"yasgui_url": yasgui_url, "example_query": example_query, "editor_rows": EDITOR_ROWS}
+
+
+def example_query(example: dict) -> str:
+    """A saved query as the editor opens it: with its example values (and defaults) written in as
+    RDF terms (sparql_api/binding.py), so that it runs as it stands and gives the example answer."""
+    saved = current_app.extensions.get("nolsi.queries", {}).get(example.get("name"))
+    if saved is None or not saved.parameters:
+        return example["query"]
+    values = {p.name: p.example for p in saved.parameters if p.example is not None}
+    try:
+        bound = dict(saved.bindings(values))
+    except catalogue.ParameterError:
+        return example["query"]
+    shown = ", ".join(f"{p.name}={values.get(p.name) or p.default}" for p in saved.parameters if p.name in bound)
+    note = (f"# The saved query /queries/{saved.name}, its parameters written in: {shown}.\n"
+            if shown else "")
+    return note + binding.write(saved.text, bound)
 
 
 def yasgui_url(filename: str) -> str:

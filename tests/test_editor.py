@@ -11,7 +11,7 @@ import http.client
 import importlib.metadata
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -256,3 +256,77 @@ def test_api_docs_badges_are_readable(base: str, browser, tmp_path: Path):
     for badge in badges.all():
         assert badge.evaluate(CONTRAST) >= 4.5, badge.inner_text()
     page.close()
+
+
+def test_example_buttons_open_saved_queries_with_their_examples_bound(curated, browser, tmp_path: Path):
+    """Each example with parameters opens with its example values (and defaults) written in, so it runs
+    as it stands and gives the saved query's example answer: "Where a fact comes from" sent 90,460
+    rows with its parameters empty, "Events in a date range" none, "May a service hold data" always true."""
+    from tests.expected.regenerate import csv_rows, fixture, saved_queries
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(curated.base + "/sparql")
+        expect(page.locator(".yasqe .CodeMirror")).to_be_visible()
+        for name, query in sorted(saved_queries().items()):
+            if not query.parameters or query.form not in ("SELECT", "ASK"):
+                continue
+            page.locator(f"nav.examples a[data-example='{name}']").click()
+            text = page.evaluate("nolsiEditor.yasgui.getTab().getQuery()")
+            assert text.startswith(f"# The saved query /queries/{name}, its parameters written in: "), name
+            with page.expect_response(lambda r: r.url == curated.base + "/sparql" and r.request.method == "POST") as sent:
+                page.locator(".yasqe_queryButton:visible").click()
+            assert sent.value.status == 200, (name, sent.value.text())
+            answer, kept = sent.value.json(), fixture(query).read_text(encoding="utf-8")
+            if query.form == "ASK":
+                assert answer["boolean"] == (kept.strip() == "true"), name
+            else:
+                assert len(answer["results"]["bindings"]) == len(csv_rows(kept)) - 1, name
+            if name == "fact-provenance":
+                page.screenshot(path=str(tmp_path / "editor-example.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()
+
+
+MANY_ROWS = ("SELECT ?a ?b ?c ?d WHERE { VALUES ?a { 0 1 2 3 4 5 6 7 8 9 } VALUES ?b { 0 1 2 3 4 5 6 7 8 9 } "
+             "VALUES ?c { 0 1 2 3 4 5 6 7 8 9 } VALUES ?d { 0 1 } }")  # 2,000 rows from no data
+
+
+def test_the_editor_asks_for_at_most_its_row_limit_and_says_there_are_more(base: str, page: Page, tmp_path: Path):
+    page.goto(base + "/sparql")
+    expect(page.locator(".yasqe .CodeMirror")).to_be_visible()
+    assert page.evaluate("nolsiEditor.rows") == editor.EDITOR_ROWS == 1000
+
+    def run(query: str):
+        page.evaluate("query => void nolsiEditor.yasgui.getTab().setQuery(query)", query)
+        with page.expect_response(lambda r: r.url == base + "/sparql" and r.request.method == "POST") as sent:
+            page.locator(".yasqe_queryButton:visible").click()
+        assert sent.value.status == 200
+        expect(page.locator(".yasr .yasr_results")).to_be_visible()
+        return parse_qs(sent.value.request.post_data)["query"][0], sent.value.json()
+
+    sent, answer = run(MANY_ROWS)
+    assert sent == MANY_ROWS + "\nLIMIT 1001\n" and len(answer["results"]["bindings"]) == 1001
+    notice = page.locator(".yasr p.result-cut:visible")
+    expect(notice).to_have_text(re.compile(r"^Showing 1,000 rows of more\."))
+    assert page.evaluate("nolsiEditor.yasgui.getTab().getYasr().results.getBindings().length") == 1000
+    page.screenshot(path=str(tmp_path / "editor-cut.png"), full_page=True)
+
+    sent, answer = run(MANY_ROWS + " LIMIT 5")  # a smaller LIMIT of the query's own: sent as it is
+    assert sent == MANY_ROWS + " LIMIT 5" and len(answer["results"]["bindings"]) == 5
+    expect(page.locator(".yasr p.result-cut")).to_be_hidden()
+
+    sent, _ = run(MANY_ROWS + " LIMIT 1500 OFFSET 10")  # a larger one: lowered
+    assert sent == MANY_ROWS + " LIMIT 1001 OFFSET 10"
+    expect(notice).to_have_text(re.compile(r"^Showing 1,000 rows of more\."))
+
+    with_values = "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } VALUES ?x { 1 2 }  # LIMIT 3"
+    sent, answer = run(with_values)  # a subquery's LIMIT, a trailing VALUES, a comment: the LIMIT goes before VALUES
+    assert sent == "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } \nLIMIT 1001\nVALUES ?x { 1 2 }  # LIMIT 3"
+    assert len(answer["results"]["bindings"]) == 4
+    expect(page.locator(".yasr p.result-cut")).to_be_hidden()
+    assert page.errors == []

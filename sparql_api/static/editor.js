@@ -16,6 +16,112 @@
   Yasgui.Yasqe.defaults.autocompleters = ["variables", "prefixes"];
   Yasgui.Yasqe.defaults.prefixCcApi = null;
 
+  // The editor never asks for more rows than a browser table shows at ease (the server's own limit
+  // is for programs): a query without a LIMIT of at most `rows` is sent with LIMIT rows+1, and a
+  // row past `rows` only tells that there are more.
+  var rows = parseInt(root.getAttribute("data-row-limit"), 10) || 1000;
+
+  /* The LIMIT, OFFSET and VALUES keywords of the query itself: outside braces (so not a subquery's),
+     comments, strings and IRIs. */
+  function topLevelKeywords(text) {
+    var found = [], depth = 0, i = 0, n = text.length, match;
+    var iri = /<[^<>"{}|^`\\\u0000-\u0020]*>/y, word = /[A-Za-z_][A-Za-z0-9_-]*/y;
+    while (i < n) {
+      var c = text[i];
+      if (c === "#") {
+        while (i < n && text[i] !== "\n") i++;
+      } else if (c === '"' || c === "'") {
+        var close = text.substr(i, 3) === c + c + c ? c + c + c : c;
+        i += close.length;
+        while (i < n && text.substr(i, close.length) !== close) i += text[i] === "\\" ? 2 : 1;
+        i += close.length;
+      } else if (c === "<") {
+        iri.lastIndex = i;
+        i = (match = iri.exec(text)) ? i + match[0].length : i + 1;
+      } else if (c === "{") {
+        depth++; i++;
+      } else if (c === "}") {
+        depth--; i++;
+      } else if (/[A-Za-z_]/.test(c)) {
+        word.lastIndex = i;
+        match = word.exec(text);
+        var keyword = match[0].toUpperCase(), end = i + match[0].length;
+        if (depth === 0 && !/[?$:\w]/.test(text[i - 1] || " ") && text[end] !== ":" &&
+            (keyword === "LIMIT" || keyword === "OFFSET" || keyword === "VALUES")) {
+          found.push({ keyword: keyword, start: i, end: end });
+        }
+        i = end;
+      } else {
+        i++;
+      }
+    }
+    return found;
+  }
+
+  /* The query as the editor sends it, and the number of rows it shows (null: as many as come). */
+  function bounded(text, type) {
+    if (type !== "SELECT" && type !== "CONSTRUCT" && type !== "DESCRIBE") return { text: text, rows: null };
+    var graph = type !== "SELECT", asked = graph ? rows : rows + 1;
+    var keywords = topLevelKeywords(text);
+    var limits = keywords.filter(function (k) { return k.keyword === "LIMIT"; });
+    if (limits.length) {
+      var limit = limits[limits.length - 1], number = /^\s+([0-9]+)/.exec(text.slice(limit.end));
+      if (!number || parseInt(number[1], 10) <= rows) return { text: text, rows: null };
+      var at = limit.end + number[0].length - number[1].length;
+      return { text: text.slice(0, at) + asked + text.slice(at + number[1].length), rows: rows, graph: graph };
+    }
+    var values = keywords.filter(function (k) { return k.keyword === "VALUES"; }), end = text.length;
+    if (values.length) end = values[values.length - 1].start;  // the LIMIT goes before a trailing VALUES
+    return { text: text.slice(0, end) + "\nLIMIT " + asked + "\n" + text.slice(end), rows: rows, graph: graph };
+  }
+
+  function adjust(yasqe) {
+    var sent = bounded(yasqe.getValue(), yasqe.getQueryMode() === "update" ? "UPDATE" : yasqe.getQueryType());
+    yasqe.nolsiSent = sent;
+    return sent.text;
+  }
+
+  // A response with more than `rows` rows is cut to `rows` before YASR reads it, and says so.
+  var setResponse = Yasgui.Yasr.prototype.setResponse;
+  Yasgui.Yasr.prototype.setResponse = function (response, duration) {
+    var sent = this.nolsiSent;
+    this.nolsiSent = null;
+    var notice = null;
+    if (sent && sent.rows && response && typeof response.content === "string") {
+      var type = response.headers && response.headers.get ? response.headers.get("Content-Type") || "" : "";
+      if (!sent.graph && type.indexOf("json") >= 0) {
+        try {
+          var results = JSON.parse(response.content);
+          if (results.results && results.results.bindings.length > sent.rows) {
+            results.results.bindings = results.results.bindings.slice(0, sent.rows);
+            response = Object.assign({}, response, { content: JSON.stringify(results) });
+            notice = "Showing " + sent.rows.toLocaleString("en") + " rows of more. The editor asks for at most " +
+              sent.rows.toLocaleString("en") + " rows; page through the rest with LIMIT and OFFSET, or send the " +
+              "query to " + endpoint + " from any client for the whole answer.";
+          }
+        } catch (error) { /* not SPARQL JSON: shown as it came */ }
+      } else if (sent.graph) {
+        notice = "The editor built this graph from at most " + sent.rows.toLocaleString("en") +
+          " solutions; send the query to " + endpoint + " from any client for the whole graph.";
+      }
+    }
+    if (!notice && response && response.headers && response.headers.get &&
+        response.headers.get("Result-Truncated") === "true") {
+      notice = "The answer was cut at the server's row limit of " + response.headers.get("Result-Row-Limit") + " rows.";
+    }
+    var result = setResponse.call(this, response, duration);
+    var line = this.rootEl.querySelector(":scope > p.result-cut");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "result-cut";
+      line.setAttribute("role", "status");
+      this.rootEl.insertBefore(line, this.resultsEl);
+    }
+    line.textContent = notice || "";
+    line.hidden = !notice;
+    return result;
+  };
+
   var yasgui = new Yasgui(root, {
     persistenceId: "nolsi-yasgui",
     copyEndpointOnNewTab: true,
@@ -23,6 +129,7 @@
       endpoint: endpoint,
       method: "POST",
       acceptHeaderGraph: "text/turtle,*/*;q=0.9",
+      adjustQueryBeforeRequest: adjust,
     },
     endpointCatalogueOptions: {
       getData: function () {
@@ -48,5 +155,11 @@
     });
   });
 
-  window.nolsiEditor = { yasgui: yasgui, endpoint: endpoint, openExample: openExample };
+  // A tab's response reaches its YASR right after this event: hand over what was sent.
+  yasgui.on("queryResponse", function (instance, tab) {
+    var yasqe = tab.getYasqe(), yasr = tab.getYasr();
+    if (yasr) yasr.nolsiSent = yasqe && yasqe.nolsiSent;
+  });
+
+  window.nolsiEditor = { yasgui: yasgui, endpoint: endpoint, openExample: openExample, bounded: bounded, rows: rows };
 })();
