@@ -40,8 +40,13 @@ test: install
 BENCH_VENV ?= bench/.venv
 BENCH_ARGS ?=
 
+# Then the distinct-query mix (bench/distinct.py): every request a query text never sent before, nolsi
+# against Oxigraph server on the same data; DISTINCT_ARGS="--sizes real,100k" to leave out 1M.
+DISTINCT_ARGS ?=
+
 bench: install $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.distinct $(DISTINCT_ARGS)
 
 $(BENCH_VENV)/.installed: bench/requirements.lock
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)

@@ -24,6 +24,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from datetime import datetime, timezone
@@ -198,6 +199,18 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
                             f"127.0.0.1:{oxigraph_port}"], {}, oxigraph_port, "/query", work / "oxigraph.log"), oxigraph_port, "/query"),
     }
     cells: dict = {name: {str(c): [] for c in concurrencies} for name in targets}
+    peaks = {name: 0 for name in targets}
+    done = threading.Event()
+
+    def sample_memory() -> None:  # the whole process tree's PSS (shared pages counted once), every second
+        from bench.targets import tree_memory
+
+        while not done.wait(1.0):
+            for name, (process, _, _) in targets.items():
+                peaks[name] = max(peaks[name], tree_memory(process.pid)[1])
+
+    sampler = threading.Thread(target=sample_memory, daemon=True)
+    sampler.start()
     offset = 0
     try:
         for name, (_, port, path) in targets.items():  # warm-up: every evaluator and thread started
@@ -214,6 +227,8 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
                     log(f"{size} round {r + 1} c={c} {name}: {cell['rps']} req/s, p50 {cell['p50_ms']} ms, "
                         f"p99 {cell['p99_ms']} ms, {cell['errors']} errors")
     finally:
+        done.set()
+        sampler.join()
         for process, _, _ in targets.values():
             stop(process)
     summary = {}
@@ -222,7 +237,9 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
         best = {name: max(cells[name][key], key=lambda cell: cell["rps"]) for name in targets}
         summary[key] = {**{name: best[name] for name in targets},
                         "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2)}
-    return {"values": {key: len(pool) for key, pool in sample.items()}, "cells": cells, "best": summary}
+    memory = {name: round(peak / 2**20, 1) for name, peak in peaks.items()}
+    memory["ratio"] = round(peaks["nolsi"] / peaks["oxigraph"], 2) if peaks["oxigraph"] else None
+    return {"values": {key: len(pool) for key, pool in sample.items()}, "cells": cells, "best": summary, "peak_pss_mib": memory}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -245,6 +262,8 @@ def main(argv: list[str] | None = None) -> None:
         for c, best in measured["best"].items():
             print(f"{size:6} {c:>7} {best['nolsi']['rps']:>12} {best['oxigraph']['rps']:>15} {best['ratio']:>6} "
                   f"{best['nolsi']['p99_ms']:>10} {best['oxigraph']['p99_ms']:>13}")
+        memory = measured["peak_pss_mib"]
+        print(f"{size:6} peak PSS of the whole tree: nolsi {memory['nolsi']} MiB, oxigraph {memory['oxigraph']} MiB, ratio {memory['ratio']}")
     print(f"written to {out}")
 
 
