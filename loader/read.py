@@ -57,8 +57,17 @@ class Source:
 
 
 def project_sources(data_dir: Path, ontology_dir: Path) -> list[Source]:
-    """The curated files: the ontology and vocabularies, then the data files by stem."""
-    return ontology_sources(ontology_dir) + [Source(p, GRAPH[p.stem]) for p in sorted(data_dir.glob("*.ttl"))]
+    """The curated files: the ontology and vocabularies, then the data files by stem.
+
+    A data folder that is missing or holds no Turtle file is refused: a build of the ontology alone
+    would replace the served graph with an empty one and report success."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ReadError(data_dir, "no such data folder; point --data-dir (or NOLSI_DATA_DIR) at the folder of data files")
+    data = sorted(data_dir.glob("*.ttl"))
+    if not data:
+        raise ReadError(data_dir, "the data folder holds no Turtle file (*.ttl); nothing to build")
+    return ontology_sources(ontology_dir) + [Source(p, GRAPH[p.stem]) for p in data]
 
 
 def ontology_sources(ontology_dir: Path) -> list[Source]:

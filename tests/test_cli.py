@@ -189,3 +189,24 @@ def test_progress_on_a_terminal_and_none_otherwise(store_dir: Path):
     text = shown.decode()
     for step in ("read 1 files", "validated: 0 violations", "writing store"):
         assert step in text, text
+
+
+def test_build_from_a_missing_or_empty_data_folder_is_refused(store_dir: Path, tmp_path: Path):
+    """It built the ontology alone, reported 0 data files and exit 0, and switched that in."""
+    assert nolsi("build", "--no-shapes", "--store", store_dir, SAMPLE).returncode == 0
+    before = tree_bytes(store_dir)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not RDF")
+    for folder, message in ((tmp_path / "nonexistent", "no such data folder"),
+                            (empty, "the data folder holds no Turtle file (*.ttl); nothing to build")):
+        for command in ("build", "validate"):
+            options = ("--store", store_dir) if command == "build" else ()
+            done = nolsi(command, *options, "--data-dir", folder)
+            assert done.returncode == 1, (command, folder, done.stdout)
+            assert done.stderr.strip().splitlines() == [f"{folder}: {message}" + (
+                "; point --data-dir (or NOLSI_DATA_DIR) at the folder of data files" if "no such" in message else "")]
+            assert done.stdout == ""
+    done = nolsi("build", "--store", store_dir, env={"NOLSI_DATA_DIR": str(tmp_path / "nonexistent")})
+    assert done.returncode == 1 and "no such data folder" in done.stderr
+    assert tree_bytes(store_dir) == before

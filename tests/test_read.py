@@ -79,3 +79,13 @@ def test_project_sources_put_each_data_file_in_its_graph(tmp_path: Path):
         ("ontology/nolsi.ttl", GRAPH["ontology"]),
         ("ontology/vocab/role.ttl", GRAPH["vocab-role"]),
     }
+
+
+def test_project_sources_refuse_a_missing_or_empty_data_folder(tmp_path: Path):
+    (tmp_path / "ontology").mkdir()
+    with pytest.raises(read.ReadError, match="no such data folder"):
+        read.project_sources(tmp_path / "data", tmp_path / "ontology")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "README.md").write_text("")
+    with pytest.raises(read.ReadError, match=r"holds no Turtle file"):
+        read.project_sources(tmp_path / "data", tmp_path / "ontology")
