@@ -37,6 +37,24 @@ IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 MAX_VALUE_LENGTH = 2000
 
 
+def _typed(datatype: str, canonical=lambda raw: raw):
+    return lambda raw: Literal(canonical(raw), datatype=NamedNode(XSD + datatype))
+
+
+# The types checked by their lexical form: a pattern, what a value that misses it is not, the term.
+LEXICAL = {
+    "iri": (IRI, "is not an absolute IRI", NamedNode),
+    "integer": (re.compile(r"[+-]?[0-9]{1,18}"), "is not an integer", _typed("integer", lambda raw: str(int(raw)))),
+    # the xsd:decimal lexical space: no exponent, so no huge expansions
+    "decimal": (re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,10})?|\.[0-9]{1,10})"), "is not a finite decimal number such as 3.5",
+                _typed("decimal")),
+    "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "is not a date as YYYY-MM-DD",
+             _typed("date", lambda raw: date.fromisoformat(raw).isoformat())),
+    "boolean": (re.compile(r"(?i:true|false|1|0)"), "is not true or false",
+                _typed("boolean", lambda raw: "true" if raw.lower() in ("true", "1") else "false")),
+}
+
+
 class QueryFileError(Exception):
     """A saved-query file that does not follow the format; raised at load, with file and line."""
 
@@ -81,45 +99,24 @@ class Parameter:
             raise self._error(f"is {len(raw)} characters long; the limit is {MAX_VALUE_LENGTH}")
         if "\x00" in raw:
             raise self._error("contains a NUL character")
-        kind = self.type
-        if kind in ("concept", "enum") or self.values:
+        if self.type in ("concept", "enum") or self.values:
             if raw not in self.values:
                 raise self._error(f"{raw!r} is not allowed")
-            if kind == "concept":
-                return NamedNode(self.namespace + raw)
-            return Literal(raw)
-        if kind == "entity":
+            return NamedNode(self.namespace + raw) if self.type == "concept" else Literal(raw)
+        if self.type == "entity":
             iri = raw if raw.startswith(self.namespace) else self.namespace + raw
             if not NAME.match(iri[len(self.namespace):]):
                 raise self._error(f"{raw!r} is not a slug or an IRI under {self.namespace}")
             return NamedNode(iri)
-        if kind == "iri":
-            if not IRI.match(raw):
-                raise self._error(f"{raw!r} is not an absolute IRI")
-            return NamedNode(raw)
-        if kind == "string":
+        if self.type == "string":
             return Literal(raw, language=self.language) if self.language else Literal(raw)
-        if kind == "integer":
-            if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw):
-                raise self._error(f"{raw!r} is not an integer")
-            return Literal(str(int(raw)), datatype=NamedNode(XSD + "integer"))
-        if kind == "decimal":  # the xsd:decimal lexical space: no exponent, so no huge expansions
-            if not re.fullmatch(r"[+-]?([0-9]{1,30}(\.[0-9]{0,10})?|\.[0-9]{1,10})", raw):
-                raise self._error(f"{raw!r} is not a finite decimal number such as 3.5")
-            return Literal(raw, datatype=NamedNode(XSD + "decimal"))
-        if kind == "date":
-            try:
-                return Literal(date.fromisoformat(raw).isoformat(), datatype=NamedNode(XSD + "date")) if len(raw) == 10 else self._bad_date(raw)
-            except ValueError:
-                return self._bad_date(raw)
-        if kind == "boolean":
-            if raw.lower() not in ("true", "false", "1", "0"):
-                raise self._error(f"{raw!r} is not true or false")
-            return Literal("true" if raw.lower() in ("true", "1") else "false", datatype=NamedNode(XSD + "boolean"))
-        raise AssertionError(kind)
-
-    def _bad_date(self, raw: str):
-        raise self._error(f"{raw!r} is not a date as YYYY-MM-DD")
+        pattern, problem, make = LEXICAL[self.type]
+        if not pattern.fullmatch(raw):
+            raise self._error(f"{raw!r} {problem}")
+        try:
+            return make(raw)
+        except ValueError:  # a date that matches the pattern but is no day of the calendar
+            raise self._error(f"{raw!r} {problem}") from None
 
     def _error(self, problem: str) -> ParameterError:
         return ParameterError(self.name, f"parameter {self.name!r}: {problem}; expected {self.accepts()}", self.accepts())
