@@ -9,6 +9,7 @@ documentation always matches the data being served. `owl:versionIRI`s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,74 +78,119 @@ def _release_with(version: str) -> Path:
     abort(404, f"No release carries ontology version {version!r}.")
 
 
-def document(path: Path, mappings: Path, void: Path) -> dict:
+def document(path: Path, mappings: Path, void: Path) -> OntologyPage:
     return _document(str(path), path.stat().st_mtime, str(mappings) if mappings.is_file() else "",
                      str(void) if void.is_file() else "")
 
 
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    iri: str
+
+
+@dataclass(frozen=True)
+class Term:
+    local: str
+    iri: str
+    label_en: str
+    label_nb: str
+    comment: str
+    parents: list[Link]
+    children: list[Link]
+    domain: list[Link]
+    range: list[Link]
+    mappings: list[tuple[str, Link]]
+    deprecated: bool
+    usage: str
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str
+    terms: list[Term]
+
+
+@dataclass(frozen=True)
+class OntologyPage:
+    iri: str
+    title_en: str
+    title_nb: str
+    description: str
+    license: str
+    creators: list[str]
+    version_iri: str
+    version_href: str
+    version_info: str
+    prefix: str
+    namespace: str
+    sections: list[Section]
+
+
 @lru_cache(maxsize=8)
-def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> dict:
+def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> OntologyPage:
     graph = linked.graph_of(Path(path))
     mappings = linked.graph_of(Path(mappings_path)) if mappings_path else Graph()
     usage = _usage(linked.graph_of(Path(void_path))) if void_path else {}
     header = next(graph.subjects(RDF.type, OWL.Ontology), ONTOLOGY_IRI)
-
-    def texts(subject, predicate) -> dict[str, str]:
-        return {(o.language or ""): str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal)}
-
-    def link(node) -> dict:
-        if isinstance(node, URIRef):
-            iri = str(node)
-            if iri.startswith(str(NOLSI)):
-                local = iri[len(str(NOLSI)):]
-                return {"href": f"#{local}", "text": f"nolsi:{local}", "iri": iri}
-            return {"href": linked.href(iri), "text": linked.curie(iri), "iri": iri}
-        return {"href": "", "text": "(an anonymous class expression)", "iri": ""}
-
     sections, seen = [], set()
     for kind, anchor, title in KINDS:
-        terms = []
-        for term in sorted(set(graph.subjects(RDF.type, kind)) - seen):
-            if not isinstance(term, URIRef) or not str(term).startswith(str(NOLSI)):
-                continue
-            seen.add(term)
-            labels, comments = texts(term, RDFS.label), texts(term, RDFS.comment)
-            parent = RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf
-            terms.append({
-                "local": str(term)[len(str(NOLSI)):],
-                "iri": str(term),
-                "label_en": labels.get("en", ""),
-                "label_nb": labels.get("nb", ""),
-                "comment": comments.get("en") or next(iter(comments.values()), ""),
-                "parents": [link(o) for o in sorted(graph.objects(term, parent))],
-                "children": [link(s) for s in sorted(graph.subjects(parent, term))],
-                "domain": [link(o) for o in sorted(graph.objects(term, RDFS.domain))],
-                "range": [link(o) for o in sorted(graph.objects(term, RDFS.range))],
-                "mappings": [(linked.curie(str(p)), link(o)) for p in MAPPING_PREDICATES for o in sorted(mappings.objects(term, p))],
-                "deprecated": (term, OWL.deprecated, Literal(True)) in graph,
-                "usage": usage.get(str(term), ""),
-            })
-        if terms:
-            sections.append({"anchor": anchor, "title": title, "terms": terms})
-    titles = texts(header, DCTERMS.title)
-    creators = []
-    for creator in graph.objects(header, DCTERMS.creator):
-        creators.append(str(graph.value(creator, FOAF.name) or creator))
+        ours = [t for t in sorted(set(graph.subjects(RDF.type, kind)) - seen) if isinstance(t, URIRef) and str(t).startswith(str(NOLSI))]
+        seen.update(ours)
+        if ours:
+            sections.append(Section(anchor, title, [_term(graph, mappings, usage, kind, term) for term in ours]))
+    titles = _texts(graph, header, DCTERMS.title)
     version_iri = graph.value(header, OWL.versionIRI)
-    return {
-        "iri": str(header),
-        "title_en": titles.get("en", "nolsi ontology"),
-        "title_nb": titles.get("nb", ""),
-        "description": texts(header, DCTERMS.description).get("en", ""),
-        "license": str(graph.value(header, DCTERMS.license) or ""),
-        "creators": sorted(creators),
-        "version_iri": str(version_iri or ""),
-        "version_href": linked.href(str(version_iri)) if version_iri else "",
-        "version_info": str(graph.value(header, OWL.versionInfo) or ""),
-        "prefix": str(graph.value(header, URIRef(VANN + "preferredNamespacePrefix")) or "nolsi"),
-        "namespace": str(graph.value(header, URIRef(VANN + "preferredNamespaceUri")) or NOLSI),
-        "sections": sections,
-    }
+    return OntologyPage(
+        iri=str(header),
+        title_en=titles.get("en", "nolsi ontology"),
+        title_nb=titles.get("nb", ""),
+        description=_texts(graph, header, DCTERMS.description).get("en", ""),
+        license=str(graph.value(header, DCTERMS.license) or ""),
+        creators=sorted(str(graph.value(creator, FOAF.name) or creator) for creator in graph.objects(header, DCTERMS.creator)),
+        version_iri=str(version_iri or ""),
+        version_href=linked.href(str(version_iri)) if version_iri else "",
+        version_info=str(graph.value(header, OWL.versionInfo) or ""),
+        prefix=str(graph.value(header, URIRef(VANN + "preferredNamespacePrefix")) or "nolsi"),
+        namespace=str(graph.value(header, URIRef(VANN + "preferredNamespaceUri")) or NOLSI),
+        sections=sections,
+    )
+
+
+def _term(graph: Graph, mappings: Graph, usage: dict[str, str], kind, term: URIRef) -> Term:
+    labels, comments = _texts(graph, term, RDFS.label), _texts(graph, term, RDFS.comment)
+    parent = RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf
+    return Term(
+        local=str(term)[len(str(NOLSI)):],
+        iri=str(term),
+        label_en=labels.get("en", ""),
+        label_nb=labels.get("nb", ""),
+        comment=comments.get("en") or next(iter(comments.values()), ""),
+        parents=[_link(o) for o in sorted(graph.objects(term, parent))],
+        children=[_link(s) for s in sorted(graph.subjects(parent, term))],
+        domain=[_link(o) for o in sorted(graph.objects(term, RDFS.domain))],
+        range=[_link(o) for o in sorted(graph.objects(term, RDFS.range))],
+        mappings=[(linked.curie(str(p)), _link(o)) for p in MAPPING_PREDICATES for o in sorted(mappings.objects(term, p))],
+        deprecated=(term, OWL.deprecated, Literal(True)) in graph,
+        usage=usage.get(str(term), ""),
+    )
+
+
+def _texts(graph: Graph, subject, predicate) -> dict[str, str]:
+    """Literal values by language tag ("" for none)."""
+    return {(o.language or ""): str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal)}
+
+
+def _link(node) -> Link:
+    if not isinstance(node, URIRef):
+        return Link("", "(an anonymous class expression)", "")
+    iri = str(node)
+    if iri.startswith(str(NOLSI)):
+        local = iri[len(str(NOLSI)):]
+        return Link(f"#{local}", f"nolsi:{local}", iri)
+    return Link(linked.href(iri), linked.curie(iri), iri)
 
 
 def _usage(void: Graph) -> dict[str, str]:
