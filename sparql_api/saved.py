@@ -58,7 +58,7 @@ def run(name: str):
         bound = query.bindings(given.to_dict())
     except catalogue.ParameterError as error:
         if html:
-            return render_template("query.html", query=query, given=given, error=str(error), table=None), 400
+            return render_template("query.html", query=query, given=given, error=str(error), table=None, graph=None), 400
         return _error(400, str(error), parameter=error.parameter, accepts=error.accepts)
     if html:
         return _page(query, given, bound)
@@ -78,15 +78,29 @@ def example_values(query: catalogue.SavedQuery) -> dict[str, str]:
     return {p.name: p.example for p in query.parameters if p.example is not None}
 
 
+PAGE_ROWS = 1000  # the most rows a page's table shows; the .csv/.json links give them all
+PAGE_GRAPH_BYTES = 200_000  # the most Turtle a page shows of a CONSTRUCT or DESCRIBE answer
+
+
 def _page(query: catalogue.SavedQuery, given, bound):
-    """The HTML page: the form, and the result table once the required values are there."""
-    table = None
-    if all(p.name in dict(bound) or not p.required for p in query.parameters) and query.form in ("SELECT", "ASK"):
-        response = sparql.run(query.text, None, None, formats.BY_NAME["json"], None, bound)
+    """The HTML page: the form, and the answer once the required values are there (a table, yes or
+    no, or the graph in Turtle)."""
+    answer = {}
+    if all(p.name in dict(bound) or not p.required for p in query.parameters):
+        graph = query.form in ("CONSTRUCT", "DESCRIBE")
+        response = sparql.run(query.text, None, None, None if graph else formats.BY_NAME["json"],
+                              formats.BY_NAME["turtle"] if graph else None, bound)
         if response.status_code != 200:
-            return render_template("query.html", query=query, given=given, error=response.get_data(as_text=True), table=None), response.status_code
-        table = response.get_json(force=True)
-    return render_template("query.html", query=query, given=given, error=None, table=table)
+            return render_template("query.html", query=query, given=given, error=response.get_data(as_text=True),
+                                   table=None, graph=None), response.status_code
+        if graph:
+            text = response.get_data(as_text=True)
+            answer["graph"] = {"text": text[:PAGE_GRAPH_BYTES], "cut": len(text) > PAGE_GRAPH_BYTES,
+                               "triples": int(response.headers.get("Result-Rows", 0))}
+        else:
+            answer["table"] = response.get_json(force=True)
+    return render_template("query.html", query=query, given=given, error=None, rows=PAGE_ROWS,
+                           table=answer.get("table"), graph=answer.get("graph"))
 
 
 def _error(status: int, message: str, **details) -> Response:

@@ -632,3 +632,33 @@ def test_a_saved_query_page_in_a_browser_opens_answered_and_picks_an_entity_by_n
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_page_shows_at_most_a_thousand_rows_and_a_graph_as_turtle(tmp_path):
+    """A page's table stops at 1,000 rows and says how many there are; the files have them all.
+    A CONSTRUCT page opens with its graph (it showed nothing)."""
+    from tests.conftest import FIXTURES, nolsi, serving
+
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    digits = "{ 0 1 2 3 4 5 6 7 8 9 }"
+    (queries / "many-rows.rq").write_text(
+        "#+ title: Many rows\n#+ description: 2,000 rows from no data.\n"
+        "#+ param: first type=integer example=0\n"
+        f"SELECT ?first ?a ?b ?c ?d WHERE {{ VALUES ?a {digits} VALUES ?b {digits} VALUES ?c {digits} VALUES ?d {{ 0 1 }} }}\n")
+    (queries / "a-graph.rq").write_text(
+        "#+ title: A graph\n#+ description: The sample's triples.\n"
+        "#+ param: s type=iri example=http://example.org/tsd\n"
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n")
+    store = tmp_path / "store"
+    assert nolsi("build", "--no-shapes", "--store", store, FIXTURES / "valid" / "formats" / "sample.ttl").returncode == 0
+    with serving("--store", store, env={"NOLSI_QUERIES_DIR": str(queries)}) as base:
+        page = requests.get(f"{base}/queries/many-rows", headers={"Accept": "text/html"}, timeout=60)
+        assert page.status_code == 200
+        assert "Showing the first 1,000 of 2,000 rows" in page.text
+        assert page.text.count("<tr>") == 1 + 1000  # the header and 1,000 rows
+        assert len(csv_rows(get(base, "many-rows", "csv", {"first": "0"}).text)) == 1 + 2000
+        graph = requests.get(f"{base}/queries/a-graph", headers={"Accept": "text/html"}, timeout=60)
+        assert graph.status_code == 200
+        assert "2 triples" in graph.text and "&lt;http://example.org/tsd&gt;" in graph.text
+        assert 'href="/queries/a-graph.ttl?s=http%3A%2F%2Fexample.org%2Ftsd"' in graph.text
