@@ -34,27 +34,7 @@ SYNTAX_NAMES = {f.media_type: f.label for f in formats.GRAPHS}
 GZIP = "application/gzip"
 PROJECT = "The nolsi project"
 BIOSCHEMAS_DATASET = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
-SOURCES = """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-PREFIX pav: <http://purl.org/pav/>
-SELECT ?doc (SAMPLE(?t) AS ?title) (SAMPLE(?u) AS ?url) (SAMPLE(?pl) AS ?publisher) (COUNT(DISTINCT ?g) AS ?graphs)
-WHERE {
-  ?g prov:wasDerivedFrom ?doc .
-  GRAPH ?g {}
-  OPTIONAL { ?doc skos:prefLabel ?label FILTER(langMatches(lang(?label), "en") || lang(?label) = "") }
-  OPTIONAL { ?doc dct:title ?title0 FILTER(langMatches(lang(?title0), "en") || lang(?title0) = "") }
-  BIND(COALESCE(?label, ?title0) AS ?t)
-  OPTIONAL { ?doc schema:url ?page }
-  OPTIONAL { ?doc pav:retrievedFrom ?copy }
-  BIND(COALESCE(?page, ?copy) AS ?u)
-  OPTIONAL { ?doc dct:publisher/skos:prefLabel ?pl FILTER(langMatches(lang(?pl), "en")) }
-}
-GROUP BY ?doc
-ORDER BY LCASE(STR(?title)) ?doc
-"""
+SOURCES = linked.page_query("landing-sources")
 
 
 @dataclass(frozen=True)

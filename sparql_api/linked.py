@@ -39,6 +39,14 @@ LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/20
           "http://xmlns.com/foaf/0.1/name", "https://schema.org/name", "http://purl.org/dc/terms/title")
 
 
+PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
+
+
+def page_query(name: str) -> str:
+    """The SPARQL a page runs: sparql_api/page_queries/NAME.rq, kept apart from the public saved queries."""
+    return (PAGE_QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+
+
 # --- representations --------------------------------------------------------------------------
 
 

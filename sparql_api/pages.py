@@ -43,65 +43,15 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 DCT_LICENSE = "http://purl.org/dc/terms/license"
 
-PREFIXES = """PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-PREFIX pav: <http://purl.org/pav/>
-"""
-# Every triple about ?entity with the named graph holding it. ?entity, ?page and ?graph are bound
-# by sparql_api/binding.py: a value, once bound, may be projected by one SELECT only.
-QUADS = PREFIXES + """
-SELECT ?entity ?s ?p ?o ?g WHERE {
-  { GRAPH ?g { ?entity ?p ?o } BIND(?entity AS ?s) }
-  UNION { GRAPH ?g { ?s ?p ?entity } BIND(?entity AS ?o) }
-  UNION { GRAPH ?g { ?entity ?p1 ?s FILTER(isBlank(?s)) ?s ?p ?o } }
-  UNION { GRAPH ?g { ?entity ?p1 ?b FILTER(isBlank(?b)) ?b ?p2 ?s FILTER(isBlank(?s)) ?s ?p ?o } }
-}"""
-# The same triples, merged, and what the document ?page is about and derived from.
-DESCRIPTION = PREFIXES + """
-CONSTRUCT {
-  ?s ?p ?o .
-  ?page a foaf:Document ; foaf:primaryTopic ?entity ; dct:license <https://creativecommons.org/licenses/by/4.0/> ;
-    prov:wasDerivedFrom ?doc .
-} WHERE {
-  { ?entity ?p ?o BIND(?entity AS ?s) }
-  UNION { ?s ?p ?entity BIND(?entity AS ?o) }
-  UNION { ?entity ?p1 ?s FILTER(isBlank(?s)) ?s ?p ?o }
-  UNION { ?entity ?p1 ?b FILTER(isBlank(?b)) ?b ?p2 ?s FILTER(isBlank(?s)) ?s ?p ?o }
-  UNION { GRAPH ?g { { ?entity ?p3 ?o3 } UNION { ?s3 ?p3 ?entity } } ?g prov:wasDerivedFrom ?doc }
-}"""
-# Labels of every IRI the page shows: neighbours, predicates, source documents.
-LABELS = PREFIXES + """
-SELECT DISTINCT ?entity ?x ?property ?label WHERE {
-  { SELECT DISTINCT ?x WHERE {
-      { ?entity ?x ?o } UNION { ?entity ?p ?x } UNION { ?x ?p ?entity } UNION { ?s ?x ?entity }
-      UNION { ?entity ?p1 ?b FILTER(isBlank(?b))
-              { ?b ?x ?o2 } UNION { ?b ?p2 ?x } UNION { ?b ?p3 ?b2 FILTER(isBlank(?b2)) { ?b2 ?x ?o3 } UNION { ?b2 ?p4 ?x } } }
-      UNION { GRAPH ?g { { ?entity ?p5 ?o5 } UNION { ?s5 ?p5 ?entity } } ?g prov:wasDerivedFrom ?x }
-  } }
-  FILTER(isIRI(?x))
-  VALUES ?property { skos:prefLabel rdfs:label foaf:name schema:name dct:title }
-  ?x ?property ?label
-}"""
-# The named graphs holding triples about ?entity, and the documents they were derived from.
-SOURCES = PREFIXES + """
-SELECT DISTINCT ?entity ?g ?doc ?url WHERE {
-  GRAPH ?g { { ?entity ?p ?o } UNION { ?s ?p ?entity } }
-  OPTIONAL { ?g prov:wasDerivedFrom ?doc OPTIONAL { ?doc schema:url|pav:retrievedFrom ?url } }
-}"""
-GRAPH_QUADS = "SELECT ?graph ?s ?p ?o WHERE { GRAPH ?graph { ?s ?p ?o } }"
-GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?graph { ?s ?p ?o } }"
-GRAPH_LABELS = PREFIXES + """
-SELECT DISTINCT ?graph ?x ?property ?label WHERE {
-  { GRAPH ?graph { ?x ?p ?o } } UNION { ?graph prov:wasDerivedFrom ?x }
-  VALUES ?property { skos:prefLabel rdfs:label foaf:name schema:name dct:title }
-  ?x ?property ?label
-}"""
-GRAPH_SOURCES = PREFIXES + """
-SELECT ?graph ?doc ?url WHERE { ?graph prov:wasDerivedFrom ?doc OPTIONAL { ?doc schema:url|pav:retrievedFrom ?url } }"""
+# The SPARQL the pages run lives in sparql_api/page_queries/, read once.
+QUADS = linked.page_query("entity-quads")
+DESCRIPTION = linked.page_query("entity-description")
+LABELS = linked.page_query("entity-labels")
+SOURCES = linked.page_query("entity-sources")
+GRAPH_QUADS = linked.page_query("graph-quads")
+GRAPH_TRIPLES = linked.page_query("graph-triples")
+GRAPH_LABELS = linked.page_query("graph-labels")
+GRAPH_SOURCES = linked.page_query("graph-sources")
 
 
 # --- identifiers: 303 to the document ---------------------------------------------------------
