@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, current_app, redirect, request
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
@@ -159,69 +160,143 @@ def _page_statements(page: str, iri: str, sources: list[dict]) -> list[Quad]:
     return sorted(statements, key=str)
 
 
-def entity_page(iri: str, key: str) -> dict:
+@dataclass(frozen=True)
+class Predicate:
+    iri: str
+    href: str
+    curie: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """One object of a statement as the page shows it: an IRI (linked, labelled), a literal, or a
+    blank node with its own statements nested."""
+
+    kind: str  # "iri", "literal" or "blank"
+    text: str
+    sources: list[int] = field(default_factory=list)  # numbers of the page's sources that state it
+    iri: str = ""
+    href: str = ""
+    lang: str = ""
+    datatype: str = ""
+    rows: list["Property"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Property:
+    predicate: Predicate
+    values: list[Value]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    subject: Value
+    predicate: Predicate
+    sources: list[int]
+
+
+@dataclass(frozen=True)
+class Document:
+    iri: str
+    href: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    n: int
+    graph: str
+    href: str
+    name: str
+    documents: list[Document]
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    iri: str
+    key: str
+    title: str
+    label_en: str
+    label_nb: str
+    description_en: str
+    description_nb: str
+    types: list[Value]
+    properties: list[Property]
+    incoming: list[Incoming]
+    sources: list[Source]
+    formats: list[tuple[str, str, str]]
+
+
+class _Statements:
+    """The rows of the entity-quads query, sorted by where the entity stands in them, with the
+    labels of every IRI they name: what the page's values are made from."""
+
+    def __init__(self, entity: NamedNode, rows: list[dict], labels: dict, number: dict[str, int]):
+        self.labels = labels
+        self.outgoing: dict = defaultdict(lambda: defaultdict(set))
+        self.incoming: dict = defaultdict(set)
+        self.blank: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
+        for row in rows:
+            s, p, o, g = row["s"], row["p"], row["o"], number[row["g"].value]
+            if s == entity:
+                self.outgoing[p][o].add(g)
+            elif o == entity:
+                self.incoming[(s, p)].add(g)
+            elif isinstance(s, BlankNode):
+                self.blank[s][p][o].add(g)
+
+    def value(self, term, graphs=frozenset(), depth: int = 0) -> Value:
+        shown = sorted(graphs)
+        if isinstance(term, NamedNode):
+            return Value("iri", linked.pick(self.labels.get(term.value, [])) or linked.curie(term.value), shown,
+                         iri=term.value, href=linked.href(term.value))
+        if isinstance(term, Literal):
+            datatype = term.datatype.value if term.datatype else ""
+            return Value("literal", term.value, shown, lang=term.language or "",
+                         datatype="" if datatype in (XSD_STRING, LANG_STRING) else linked.curie(datatype))
+        return Value("blank", "", shown, rows=self.properties(self.blank.get(term, {}), depth + 1) if depth < 3 else [])
+
+    def properties(self, table: dict, depth: int = 0) -> list[Property]:
+        listed = []
+        for predicate in sorted(table, key=lambda p: _order(p.value)):
+            values = [self.value(o, graphs, depth) for o, graphs in table[predicate].items()]
+            values.sort(key=lambda v: (v.kind != "iri", v.lang, v.text.lower()))
+            listed.append(Property(_predicate(predicate.value, self.labels), values))
+        return listed
+
+    def links_in(self) -> list[Incoming]:
+        links = [Incoming(self.value(s), _predicate(p.value, self.labels), sorted(graphs)) for (s, p), graphs in self.incoming.items()]
+        return sorted(links, key=lambda link: (link.predicate.curie, link.subject.text.lower()))
+
+
+def entity_page(iri: str, key: str) -> EntityPage:
     """Everything the HTML page shows, ready for the template."""
     rows = linked.select(QUADS, entity=iri)
     if not rows:
         abort(404, f"Nothing is known about <{iri}>.")
     labels = _labels(linked.select(LABELS, entity=iri))
     sources = _sources(linked.select(SOURCES, entity=iri), labels)
-    number = {s["graph"]: s["n"] for s in sources}
-    entity = NamedNode(iri)
-
-    outgoing: dict = defaultdict(lambda: defaultdict(set))
-    incoming: dict = defaultdict(set)
-    blank: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
-    for row in rows:
-        s, p, o, g = row["s"], row["p"], row["o"], number[row["g"].value]
-        if s == entity:
-            outgoing[p][o].add(g)
-        elif o == entity:
-            incoming[(s, p)].add(g)
-        elif isinstance(s, BlankNode):
-            blank[s][p][o].add(g)
-
-    def value(term, graphs: set[int] = frozenset(), depth: int = 0) -> dict:
-        shown = {"sources": sorted(graphs)}
-        if isinstance(term, NamedNode):
-            return {**shown, "kind": "iri", "iri": term.value, "href": linked.href(term.value),
-                    "text": linked.pick(labels.get(term.value, [])) or linked.curie(term.value)}
-        if isinstance(term, Literal):
-            datatype = term.datatype.value if term.datatype else ""
-            return {**shown, "kind": "literal", "text": term.value, "lang": term.language or "",
-                    "datatype": "" if datatype in (XSD_STRING, LANG_STRING) else linked.curie(datatype)}
-        return {**shown, "kind": "blank", "text": "", "rows": properties(blank.get(term, {}), depth + 1) if depth < 3 else []}
-
-    def properties(table: dict, depth: int = 0) -> list[dict]:
-        listed = []
-        for predicate in sorted(table, key=lambda p: _order(p.value)):
-            values = [value(o, graphs, depth) for o, graphs in table[predicate].items()]
-            values.sort(key=lambda v: (v["kind"] != "iri", v.get("lang", ""), v["text"].lower()))
-            listed.append({"predicate": _predicate(predicate.value, labels), "values": values})
-        return listed
-
-    own = outgoing
+    statements = _Statements(NamedNode(iri), rows, labels, {s.graph: s.n for s in sources})
+    own = statements.outgoing
     names = [(o.value, o.language or "", rank) for rank, p in enumerate(linked.LABELS)
              for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)]
     texts = [(o.value, o.language or "") for p in DESCRIPTIONS for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)]
-    return {
-        "iri": iri,
-        "key": key,
-        "title": linked.pick(names) or key,
-        "label_en": _in_language(names, "en"),
-        "label_nb": _in_language(names, "nb"),
-        "description_en": _longest(texts, "en") or _longest(texts, ""),
-        "description_nb": _longest(texts, "nb"),
-        "types": [value(o) for o in sorted(own.get(NamedNode(RDF_TYPE), {}), key=str)],
-        "properties": properties(outgoing),
-        "incoming": sorted(
-            ({"subject": value(s), "predicate": _predicate(p.value, labels), "sources": sorted(graphs)}
-             for (s, p), graphs in incoming.items()),
-            key=lambda link: (link["predicate"]["curie"], link["subject"].get("text", "").lower()),
-        ),
-        "sources": sources,
-        "formats": [(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
-    }
+    return EntityPage(
+        iri=iri,
+        key=key,
+        title=linked.pick(names) or key,
+        label_en=_in_language(names, "en"),
+        label_nb=_in_language(names, "nb"),
+        description_en=_longest(texts, "en") or _longest(texts, ""),
+        description_nb=_longest(texts, "nb"),
+        types=[statements.value(o) for o in sorted(own.get(NamedNode(RDF_TYPE), {}), key=str)],
+        properties=statements.properties(own),
+        incoming=statements.links_in(),
+        sources=sources,
+        formats=[(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
+    )
 
 
 def _labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
@@ -233,7 +308,7 @@ def _labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
     return found
 
 
-def _sources(rows: list[dict], labels: dict) -> list[dict]:
+def _sources(rows: list[dict], labels: dict) -> list[Source]:
     """The named graphs of the page, numbered, each with the documents it was derived from."""
     graphs: dict[str, dict[str, set[str]]] = defaultdict(dict)
     for row in rows:
@@ -242,19 +317,20 @@ def _sources(rows: list[dict], labels: dict) -> list[dict]:
             documents.setdefault(row["doc"].value, set())
             if "url" in row:
                 documents[row["doc"].value].add(row["url"].value)
-    listed = []
-    for graph in sorted(graphs, key=lambda g: (not graphs[g], g)):
-        documents = [{"iri": doc, "href": linked.href(doc), "title": linked.pick(labels.get(doc, [])) or doc,
-                      "url": min(urls, key=lambda u: (u.startswith("https://github.com/"), u)) if urls else ""}
-                     for doc, urls in sorted(graphs[graph].items())]
-        listed.append({"graph": graph, "href": linked.href(graph), "name": graph.rsplit("/", 1)[-1], "documents": documents})
-    for n, source in enumerate(listed, start=1):
-        source["n"] = n
-    return listed
+    ordered = sorted(graphs, key=lambda g: (not graphs[g], g))
+    return [Source(n, graph, linked.href(graph), graph.rsplit("/", 1)[-1], _documents(graphs[graph], labels))
+            for n, graph in enumerate(ordered, start=1)]
 
 
-def _predicate(iri: str, labels: dict) -> dict:
-    return {"iri": iri, "href": linked.href(iri), "curie": linked.curie(iri), "label": linked.pick(labels.get(iri, []))}
+def _documents(urls_by_document: dict[str, set[str]], labels: dict) -> list[Document]:
+    """Source documents with their title and the web address to show (the page itself before a repository copy)."""
+    return [Document(doc, linked.href(doc), linked.pick(labels.get(doc, [])) or doc,
+                     min(urls, key=lambda u: (u.startswith("https://github.com/"), u)) if urls else "")
+            for doc, urls in sorted(urls_by_document.items())]
+
+
+def _predicate(iri: str, labels: dict) -> Predicate:
+    return Predicate(iri, linked.href(iri), linked.curie(iri), linked.pick(labels.get(iri, [])))
 
 
 def _order(predicate: str) -> tuple:
@@ -311,7 +387,33 @@ def graph(name: str):
     return linked.finish(response, tag, signposts)
 
 
-def graph_page(iri: str, stem: str) -> dict:
+@dataclass(frozen=True)
+class Subject:
+    iri: str
+    href: str
+    text: str
+    triples: int
+
+
+@dataclass(frozen=True)
+class GraphDocument:
+    iri: str
+    href: str
+    title: str
+    urls: list[str]
+
+
+@dataclass(frozen=True)
+class GraphPage:
+    iri: str
+    name: str
+    triples: int
+    documents: list[GraphDocument]
+    subjects: list[Subject]
+    formats: list[tuple[str, str, str]]
+
+
+def graph_page(iri: str, stem: str) -> GraphPage:
     rows = linked.select(GRAPH_QUADS, graph=iri)
     if not rows:
         abort(404, f"There is no graph <{iri}>.")
@@ -323,13 +425,13 @@ def graph_page(iri: str, stem: str) -> dict:
     documents: dict[str, set[str]] = defaultdict(set)
     for row in linked.select(GRAPH_SOURCES, graph=iri):
         documents[row["doc"].value].update([row["url"].value] if "url" in row else [])
-    return {
-        "iri": iri,
-        "name": stem,
-        "triples": len(rows),
-        "documents": [{"iri": d, "href": linked.href(d), "title": linked.pick(labels.get(d, [])) or d,
-                       "urls": sorted(urls)} for d, urls in sorted(documents.items())],
-        "subjects": sorted(({"iri": s, "href": linked.href(s), "text": linked.pick(labels.get(s, [])) or linked.curie(s),
-                             "triples": n} for s, n in counts.items()), key=lambda s: s["text"].lower()),
-        "formats": [(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
-    }
+    subjects = [Subject(s, linked.href(s), linked.pick(labels.get(s, [])) or linked.curie(s), n) for s, n in counts.items()]
+    return GraphPage(
+        iri=iri,
+        name=stem,
+        triples=len(rows),
+        documents=[GraphDocument(d, linked.href(d), linked.pick(labels.get(d, [])) or d, sorted(urls))
+                   for d, urls in sorted(documents.items())],
+        subjects=sorted(subjects, key=lambda subject: subject.text.lower()),
+        formats=[(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
+    )
