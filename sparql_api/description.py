@@ -40,7 +40,7 @@ def respond() -> Response:
     body = formats.serialize(graph(request.base_url, release), chosen)
     response = Response(body, content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
-    response.set_etag(f"sd-{release.version}-{chosen.name}")
+    response.set_etag(engine.etag(release, "service-description", request.base_url, chosen.name))
     response.last_modified = release.built
     return response.make_conditional(request)
 

@@ -8,6 +8,7 @@ version, the ETag base of every response.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ class Release:
     path: str
     version: str
     built: datetime
+
+
+def etag(release: Release, *parts) -> str:
+    """The one ETag recipe: software version, release version, and what identifies the representation."""
+    return hashlib.sha256(repr((SOFTWARE, release.version, *parts)).encode()).hexdigest()[:32]
 
 
 def check(store_dir: Path) -> Release:

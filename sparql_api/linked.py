@@ -9,9 +9,7 @@ ETag is known before any work is done, and a revalidating client gets its 304 wi
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 import pyoxigraph
@@ -80,21 +78,13 @@ def not_acceptable(offered: tuple[formats.Format, ...], html: bool = True) -> Re
 
 
 @lru_cache(maxsize=1)
-def software() -> str:
-    try:
-        return package_version("nolsi")
-    except PackageNotFoundError:
-        return "0"
-
-
 def release() -> engine.Release:
     return engine.current(current_app.config["NOLSI"].store)
 
 
 def etag(*parts: str) -> str:
-    """The ETag of a representation: software and release version plus what identifies it."""
-    key = repr((software(), release().version, *parts))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    """The ETag of a representation of the current release (`engine.etag`)."""
+    return engine.etag(release(), *parts)
 
 
 def not_modified(tag: str, links: str = "") -> Response | None:

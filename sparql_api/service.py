@@ -9,7 +9,6 @@ exception that the web app turns into a 503 with a message.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from loader.settings import Settings
@@ -53,8 +52,7 @@ class QueryService:
 
     def etag(self, asked: Asked, release: engine.Release) -> str:
         """The strong validator of an answer: software, release, request and limits."""
-        key = (engine.SOFTWARE, release.version, asked, self.settings.row_limit)
-        return hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        return engine.etag(release, "answer", asked, self.settings.row_limit)
 
     def cached(self, asked: Asked, release: engine.Release) -> Answer | None:
         return self.cache.get((release.version, asked))
