@@ -581,15 +581,18 @@ class Pool:
                 return evaluator
             evaluator.kill()
 
-    def _fork(self, store: str) -> Evaluator:
-        """A new evaluator from the zygote of `store`, started (or restarted) when needed."""
+    def prepare(self, store: str) -> Zygote:
+        """The zygote of `store`, started (or restarted) if needed; it loads the release while the caller goes on."""
         with self._zygote_lock:
             zygote = self._zygote
             if zygote is None or zygote.store != store or not zygote.process.is_alive():
                 if zygote is not None:
                     zygote.close()
                 zygote = self._zygote = Zygote(self.limits, store)
-        return zygote.evaluator()
+            return zygote
+
+    def _fork(self, store: str) -> Evaluator:
+        return self.prepare(store).evaluator()
 
     def close(self) -> None:
         while True:

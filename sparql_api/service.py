@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loader.settings import Settings
+from loader.store import StoreError
 from sparql_api import cache, engine, guard
 from sparql_api.evaluator import Answer, Busy, Job, Limits, Pool, QueryTimeout, Term
 
@@ -46,6 +47,10 @@ class QueryService:
         )
         self.pool = Pool(evaluators or settings.evaluators, limits, queue_wait=settings.queue_wait)
         self.cache = cache.AnswerCache(settings.cache_bytes)
+        try:
+            self.pool.prepare(self.release().path)  # the release loads while the server finishes starting
+        except StoreError:
+            pass  # no store yet: the caller says so when it asks for the release
 
     def release(self) -> engine.Release:
         return engine.current(self.settings.store)
