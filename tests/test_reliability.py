@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import pytest
 import requests
 
+from sparql_api import engine
 from tests.conftest import FIXTURES, NOLSI, ROOT, free_port, nolsi
 
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
@@ -1088,6 +1089,7 @@ def test_an_engine_failure_is_a_short_message_without_traceback(sample_store: Pa
         link = store_dir / "current-new"
         link.symlink_to(broken.relative_to(store_dir))
         os.replace(link, store_dir / "current")
+        time.sleep(engine.RECHECK * 4)  # the server looks at the store link every RECHECK seconds
         for path, params in (("/sparql", {"query": fresh("ASK { ?s ?p ?o }")}), ("/queries/research-infrastructures.json", {}),
                              ("/doc/ri/elixir-norway", {}), ("/doc/ri/elixir-norway.ttl", {})):
             response = requests.get(server.base + path, params=params, timeout=30)
