@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +43,10 @@ TEMPLATES = {
     "lookup": "SELECT ?p ?o WHERE {{ <{s}> ?p ?o }} LIMIT 100",
     "incoming": "SELECT ?x ?p WHERE {{ ?x ?p <{s}> }} LIMIT 100",
     "two-hop": "SELECT ?p ?q ?y WHERE {{ <{s}> ?p ?x . ?x ?q ?y }} LIMIT 100",
-    "label-search": ('SELECT ?x ?label WHERE {{ ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?label '
-                     'FILTER(CONTAINS(LCASE(STR(?label)), "{w}")) }} LIMIT 20'),
+    "label-search": (
+        "SELECT ?x ?label WHERE {{ ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?label "
+        'FILTER(CONTAINS(LCASE(STR(?label)), "{w}")) }} LIMIT 20'
+    ),
     "class-size": "SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a <{c}> }}",
 }
 
@@ -85,8 +87,12 @@ def prepare(size: str) -> tuple[Path, Path]:
             shutil.copyfileobj(src, dst)
         dumps.append(str(target))
     log(f"{size}: oxigraph load")
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(oxigraph), "--file", *dumps], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "oxigraph"), "load", "--location", str(oxigraph), "--file", *dumps],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     (work / "ready").touch()
     return store, oxigraph
 
@@ -96,10 +102,14 @@ def values(store: Path) -> dict[str, list[str]]:
     import pyoxigraph
 
     db = pyoxigraph.Store.read_only(str(store / "current"))
-    subjects = [s["s"].value for s in db.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} LIMIT {SAMPLE}")]
+    subjects = [
+        s["s"].value for s in db.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} LIMIT {SAMPLE}")
+    ]
     classes = [s["c"].value for s in db.query("SELECT DISTINCT ?c WHERE { ?s a ?c } LIMIT 200")]
-    labels = [s["l"].value.lower() for s in db.query(
-        f"SELECT ?l WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} LIMIT {SAMPLE}")]
+    labels = [
+        s["l"].value.lower()
+        for s in db.query(f"SELECT ?l WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} LIMIT {SAMPLE}")
+    ]
     words = sorted({w[:4] for label in labels for w in label.split() if len(w) >= 4 and w.isalpha()})
     return {"s": subjects, "c": classes, "w": words}
 
@@ -141,8 +151,10 @@ def client(port: int, path: str, start: int, step: int, values, deadline: float,
 def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, values) -> dict:
     out = multiprocessing.Queue()
     deadline = time.perf_counter() + seconds
-    procs = [multiprocessing.Process(target=client, args=(port, path, offset + i, clients, values, deadline, out))
-             for i in range(clients)]
+    procs = [
+        multiprocessing.Process(target=client, args=(port, path, offset + i, clients, values, deadline, out))
+        for i in range(clients)
+    ]
     started = time.perf_counter()
     for p in procs:
         p.start()
@@ -153,7 +165,9 @@ def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, va
     latencies = sorted(x for lat, _ in results for x in lat)
     errors = sum(e for _, e in results)
     return {
-        "requests": len(latencies), "errors": errors, "seconds": round(elapsed, 2),
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else None,
@@ -162,7 +176,9 @@ def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, va
 
 def start(argv: list[str], env: dict, port: int, path: str, log_file: Path) -> subprocess.Popen:
     with open(log_file, "wb") as out:
-        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     body = urllib.parse.urlencode({"query": "ASK {}"})
     for _ in range(600):
         try:
@@ -193,10 +209,35 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
     work = WORK / size
     nolsi_port, oxigraph_port = free_port(), free_port()
     targets = {
-        "nolsi": (start([str(BIN / "nolsi"), "serve", "--port", str(nolsi_port), "--store", str(store)], {}, nolsi_port,
-                        "/sparql", work / "nolsi.log"), nolsi_port, "/sparql"),
-        "oxigraph": (start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(oxigraph), "--bind",
-                            f"127.0.0.1:{oxigraph_port}"], {}, oxigraph_port, "/query", work / "oxigraph.log"), oxigraph_port, "/query"),
+        "nolsi": (
+            start(
+                [str(BIN / "nolsi"), "serve", "--port", str(nolsi_port), "--store", str(store)],
+                {},
+                nolsi_port,
+                "/sparql",
+                work / "nolsi.log",
+            ),
+            nolsi_port,
+            "/sparql",
+        ),
+        "oxigraph": (
+            start(
+                [
+                    str(BIN / "oxigraph"),
+                    "serve-read-only",
+                    "--location",
+                    str(oxigraph),
+                    "--bind",
+                    f"127.0.0.1:{oxigraph_port}",
+                ],
+                {},
+                oxigraph_port,
+                "/query",
+                work / "oxigraph.log",
+            ),
+            oxigraph_port,
+            "/query",
+        ),
     }
     cells: dict = {name: {str(c): [] for c in concurrencies} for name in targets}
     peaks = {name: 0 for name in targets}
@@ -224,8 +265,10 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
                     cell = run_cell(port, path, c, seconds, offset, sample)
                     offset += 1_000_000
                     cells[name][str(c)].append(cell)
-                    log(f"{size} round {r + 1} c={c} {name}: {cell['rps']} req/s, p50 {cell['p50_ms']} ms, "
-                        f"p99 {cell['p99_ms']} ms, {cell['errors']} errors")
+                    log(
+                        f"{size} round {r + 1} c={c} {name}: {cell['rps']} req/s, p50 {cell['p50_ms']} ms, "
+                        f"p99 {cell['p99_ms']} ms, {cell['errors']} errors"
+                    )
     finally:
         done.set()
         sampler.join()
@@ -235,11 +278,18 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
     for c in concurrencies:
         key = str(c)
         best = {name: max(cells[name][key], key=lambda cell: cell["rps"]) for name in targets}
-        summary[key] = {**{name: best[name] for name in targets},
-                        "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2)}
+        summary[key] = {
+            **{name: best[name] for name in targets},
+            "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2),
+        }
     memory = {name: round(peak / 2**20, 1) for name, peak in peaks.items()}
     memory["ratio"] = round(peaks["nolsi"] / peaks["oxigraph"], 2) if peaks["oxigraph"] else None
-    return {"values": {key: len(pool) for key, pool in sample.items()}, "cells": cells, "best": summary, "peak_pss_mib": memory}
+    return {
+        "values": {key: len(pool) for key, pool in sample.items()},
+        "cells": cells,
+        "best": summary,
+        "peak_pss_mib": memory,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -250,20 +300,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     concurrencies = [int(c) for c in args.clients.split(",")]
-    results = {"started": datetime.now(timezone.utc).isoformat(), "templates": TEMPLATES, "machine": os.cpu_count(),
-               "python": sys.version.split()[0], "sizes": {}}
+    results = {
+        "started": datetime.now(UTC).isoformat(),
+        "templates": TEMPLATES,
+        "machine": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "sizes": {},
+    }
     for size in args.sizes.split(","):
         results["sizes"][size] = measure(size, concurrencies, args.seconds, args.rounds)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now():%Y-%m-%d}-distinct.json"
     out.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"\n{'size':6} {'clients':>7} {'nolsi req/s':>12} {'oxigraph req/s':>15} {'ratio':>6} {'nolsi p99':>10} {'oxigraph p99':>13}")
+    print(
+        f"\n{'size':6} {'clients':>7} {'nolsi req/s':>12} {'oxigraph req/s':>15} {'ratio':>6} {'nolsi p99':>10} {'oxigraph p99':>13}"
+    )
     for size, measured in results["sizes"].items():
         for c, best in measured["best"].items():
-            print(f"{size:6} {c:>7} {best['nolsi']['rps']:>12} {best['oxigraph']['rps']:>15} {best['ratio']:>6} "
-                  f"{best['nolsi']['p99_ms']:>10} {best['oxigraph']['p99_ms']:>13}")
+            print(
+                f"{size:6} {c:>7} {best['nolsi']['rps']:>12} {best['oxigraph']['rps']:>15} {best['ratio']:>6} "
+                f"{best['nolsi']['p99_ms']:>10} {best['oxigraph']['p99_ms']:>13}"
+            )
         memory = measured["peak_pss_mib"]
-        print(f"{size:6} peak PSS of the whole tree: nolsi {memory['nolsi']} MiB, oxigraph {memory['oxigraph']} MiB, ratio {memory['ratio']}")
+        print(
+            f"{size:6} peak PSS of the whole tree: nolsi {memory['nolsi']} MiB, oxigraph {memory['oxigraph']} MiB, ratio {memory['ratio']}"
+        )
     print(f"written to {out}")
 
 

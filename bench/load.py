@@ -39,8 +39,16 @@ def request_for(query: Query, saved_routes: bool, endpoint: str = "/sparql") -> 
     return "POST", endpoint, body, {"Accept": query.accept, "Content-Type": "application/x-www-form-urlencoded"}
 
 
-def run_cell(port: int, saved_routes: bool, mix: list[Query], concurrency: int, seconds: float,
-             max_requests: int = 1_000_000, timeout: float = 120, endpoint: str = "/sparql") -> Cell:
+def run_cell(
+    port: int,
+    saved_routes: bool,
+    mix: list[Query],
+    concurrency: int,
+    seconds: float,
+    max_requests: int = 1_000_000,
+    timeout: float = 120,
+    endpoint: str = "/sparql",
+) -> Cell:
     """Run `concurrency` clients for `seconds` (each finishes the request it is in), return the samples.
 
     A single client also runs at least one whole pass of the mix, so that every query has a latency.

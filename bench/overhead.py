@@ -50,8 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     from sparql_api.app import create_app
     from sparql_api.evaluator import Job, Pool, evaluate
 
-    entity = args.entity or ("https://w3id.org/nolsi/id/ri/elixir-norway" if "real" in str(args.store)
-                             else "https://w3id.org/nolsi/id/ri/ri-3")
+    entity = args.entity or (
+        "https://w3id.org/nolsi/id/ri/elixir-norway"
+        if "real" in str(args.store)
+        else "https://w3id.org/nolsi/id/ri/ri-3"
+    )
     settings = Settings.from_env()
     release = engine.current(settings.store)
     store = pyoxigraph.Store.read_only(release.path)
@@ -74,14 +77,16 @@ def main(argv: list[str] | None = None) -> None:
             response = client.post("/sparql", data={"query": query.text}, headers={"Accept": query.accept})
             assert response.status_code == 200, response.data[:200]
 
-        rows.append((
-            query.name,
-            median_ms(engine_only, args.repeat),
-            median_ms(lambda: evaluate(store, job), args.repeat),
-            median_ms(lambda: pool.run(job, 30), args.repeat),
-            median_ms(lambda: guard.check(query.text, ()), args.repeat),
-            median_ms(flask_request, args.repeat),
-        ))
+        rows.append(
+            (
+                query.name,
+                median_ms(engine_only, args.repeat),
+                median_ms(lambda: evaluate(store, job), args.repeat),
+                median_ms(lambda: pool.run(job, 30), args.repeat),
+                median_ms(lambda: guard.check(query.text, ()), args.repeat),
+                median_ms(flask_request, args.repeat),
+            )
+        )
     pool.close()
     print(f"store {release.path}, median of {args.repeat}, ms")
     print("| query | engine | evaluate | pool | guard | flask |")

@@ -57,9 +57,18 @@ def saved_queries(queries_dir: Path) -> list[Query]:
         for name, (value, options) in params.items():
             body = bind(body, name, term(value, options))
         query_string = urllib.parse.urlencode({k: v for k, (v, _) in params.items()})
-        form = ("construct" if re.search(r"\b(CONSTRUCT|DESCRIBE)\b", body, re.I)
-                else "ask" if re.search(r"^\s*ASK\b", _strip_prologue(body), re.I) else "select")
-        out.append(Query(f"saved:{path.stem}", body, form, f"/queries/{path.stem}" + (f"?{query_string}" if query_string else "")))
+        form = (
+            "construct"
+            if re.search(r"\b(CONSTRUCT|DESCRIBE)\b", body, re.I)
+            else "ask"
+            if re.search(r"^\s*ASK\b", _strip_prologue(body), re.I)
+            else "select"
+        )
+        out.append(
+            Query(
+                f"saved:{path.stem}", body, form, f"/queries/{path.stem}" + (f"?{query_string}" if query_string else "")
+            )
+        )
     return out
 
 
@@ -97,8 +106,12 @@ def bind(text: str, name: str, value: str) -> str:
     """
     mark = f"\x00{name}\x00"
     text = re.sub(rf"[?$]{re.escape(name)}\b", mark, text)
-    text = re.sub(r"\bVALUES\s*(\([^)]*\)|\x00[^\x00]+\x00)\s*\{(.*?)\}",
-                  lambda m: _values(m, mark, value), text, flags=re.S | re.I)
+    text = re.sub(
+        r"\bVALUES\s*(\([^)]*\)|\x00[^\x00]+\x00)\s*\{(.*?)\}",
+        lambda m: _values(m, mark, value),
+        text,
+        flags=re.S | re.I,
+    )
 
     def projection(m: re.Match) -> str:
         out, depth, i, body = [], 0, 0, m.group(2)
@@ -114,8 +127,12 @@ def bind(text: str, name: str, value: str) -> str:
         return m.group(1) + "".join(out)
 
     text = re.sub(r"(\bSELECT\b)(.*?)(?=\bWHERE\b|\{)", projection, text, flags=re.I | re.S)
-    text = re.sub(r"\b(GROUP|ORDER)\s+BY\b.*?(?=\bHAVING\b|\bORDER\b|\bLIMIT\b|\bOFFSET\b|\bVALUES\b|\}|$)",
-                  lambda m: m.group(0).replace(mark, f"({value})"), text, flags=re.I | re.S)
+    text = re.sub(
+        r"\b(GROUP|ORDER)\s+BY\b.*?(?=\bHAVING\b|\bORDER\b|\bLIMIT\b|\bOFFSET\b|\bVALUES\b|\}|$)",
+        lambda m: m.group(0).replace(mark, f"({value})"),
+        text,
+        flags=re.I | re.S,
+    )
     return text.replace(mark, value)
 
 
@@ -140,24 +157,50 @@ def adhoc(entity: str, infrastructure: str) -> list[Query]:
     """Lookup, type + label, two-hop join, COUNT/GROUP BY, CONTAINS and REGEX filters, CONSTRUCT."""
     return [
         Query("lookup-iri", f"SELECT ?p ?o WHERE {{ <{entity}> ?p ?o }}", "select"),
-        Query("type-label", PREFIXES + """SELECT ?ri ?label WHERE {
+        Query(
+            "type-label",
+            PREFIXES
+            + """SELECT ?ri ?label WHERE {
   ?ri a nolsi:ResearchInfrastructure ; skos:prefLabel ?label . FILTER(lang(?label) = "en")
-}""", "select"),
-        Query("two-hop", PREFIXES + f"""SELECT DISTINCT ?person ?name ?role WHERE {{
+}""",
+            "select",
+        ),
+        Query(
+            "two-hop",
+            PREFIXES
+            + f"""SELECT DISTINCT ?person ?name ?role WHERE {{
   ?node org:unitOf <{infrastructure}> .
   ?m org:organization ?node ; org:member ?person ; org:role ?role .
   ?person foaf:name ?name .
-}}""", "select"),
-        Query("count-group", """SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type""", "select"),
-        Query("text-contains", PREFIXES + """SELECT ?s ?label WHERE {
+}}""",
+            "select",
+        ),
+        Query(
+            "count-group", """SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type""", "select"
+        ),
+        Query(
+            "text-contains",
+            PREFIXES
+            + """SELECT ?s ?label WHERE {
   ?s a schema:Service ; skos:prefLabel ?label ; dct:description ?d .
   FILTER(lang(?label) = "en" && CONTAINS(LCASE(STR(?d)), "sensitive"))
-}""", "select"),
-        Query("text-regex", PREFIXES + """SELECT ?s ?label WHERE {
+}""",
+            "select",
+        ),
+        Query(
+            "text-regex",
+            PREFIXES
+            + """SELECT ?s ?label WHERE {
   ?s skos:prefLabel ?label . FILTER(REGEX(STR(?label), "^nor", "i"))
-}""", "select"),
-        Query("construct", f"""CONSTRUCT {{ <{entity}> ?p ?o . ?s ?q <{entity}> }}
-WHERE {{ {{ <{entity}> ?p ?o }} UNION {{ ?s ?q <{entity}> }} }}""", "construct"),
+}""",
+            "select",
+        ),
+        Query(
+            "construct",
+            f"""CONSTRUCT {{ <{entity}> ?p ?o . ?s ?q <{entity}> }}
+WHERE {{ {{ <{entity}> ?p ?o }} UNION {{ ?s ?q <{entity}> }} }}""",
+            "construct",
+        ),
     ]
 
 

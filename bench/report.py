@@ -26,7 +26,10 @@ def issue_targets(results: dict) -> list[dict]:
         out.append({"target": what, "measured": measured, "goal": goal, "met": met, "note": note})
 
     for name, entry in datasets.items():
-        for other, label, goal, least in (("oxigraph", "Oxigraph server", ">= 1.0x", 1.0), ("rdflib-endpoint", "rdflib-endpoint", ">= 10x", 10)):
+        for other, label, goal, least in (
+            ("oxigraph", "Oxigraph server", ">= 1.0x", 1.0),
+            ("rdflib-endpoint", "rdflib-endpoint", ">= 10x", 10),
+        ):
             for c, cell in sorted(_cells(entry, other).items(), key=lambda kv: int(kv[0])):
                 for nolsi in ("nolsi", "nolsi-nocache"):
                     ratio = _ratio(_cells(entry, nolsi).get(c, {}).get("rps"), cell.get("rps"))
@@ -35,36 +38,68 @@ def issue_targets(results: dict) -> list[dict]:
     real = datasets.get("real")
     if real:
         for nolsi in ("nolsi", "nolsi-nocache"):
-            saved = {q[6:]: st["p99_ms"] for q, st in _cells(real, nolsi).get("8", {}).get("per_query", {}).items()
-                     if q.startswith("saved:") and st.get("p99_ms") is not None}
+            saved = {
+                q[6:]: st["p99_ms"]
+                for q, st in _cells(real, nolsi).get("8", {}).get("per_query", {}).items()
+                if q.startswith("saved:") and st.get("p99_ms") is not None
+            }
             if saved:
                 under = sorted(q for q, v in saved.items() if v < 25)
                 worst = max(saved, key=saved.get)
                 values = sorted(saved.values())
-                add(f"real: {nolsi} saved queries, p99 at 8 clients", f"{len(under)} of {len(saved)} under 25 ms; median of the "
-                    f"p99s {values[len(values) // 2]} ms, worst {saved[worst]} ms ({worst})", "< 25 ms each",
-                    len(under) == len(saved), ("under 25 ms: " + ", ".join(under)) if under else "")
+                add(
+                    f"real: {nolsi} saved queries, p99 at 8 clients",
+                    f"{len(under)} of {len(saved)} under 25 ms; median of the "
+                    f"p99s {values[len(values) // 2]} ms, worst {saved[worst]} ms ({worst})",
+                    "< 25 ms each",
+                    len(under) == len(saved),
+                    ("under 25 ms: " + ", ".join(under)) if under else "",
+                )
     for name, entry in datasets.items():  # issue 14: the build
         build = entry.get("build", {})
         attempt = build.get("with_shapes")
         goal = {"real": 2.0, "100k": 8.0, "1m": 60.0}.get(name)
         if goal is not None and attempt and attempt.get("status") == 0:
-            add(f"{name}: build including SHACL validation", f"{attempt['wall_s']} s", f"< {goal:g} s", attempt["wall_s"] < goal,
-                ", ".join(f"{k} {v:.2f}s" for k, v in attempt.get("seconds", {}).items()))
+            add(
+                f"{name}: build including SHACL validation",
+                f"{attempt['wall_s']} s",
+                f"< {goal:g} s",
+                attempt["wall_s"] < goal,
+                ", ".join(f"{k} {v:.2f}s" for k, v in attempt.get("seconds", {}).items()),
+            )
         elif goal is not None and attempt:
-            add(f"{name}: build including SHACL validation", f">= {attempt['wall_s']} s (did not complete)", f"< {goal:g} s",
-                False if attempt["wall_s"] >= goal else None, attempt.get("note", ""))
+            add(
+                f"{name}: build including SHACL validation",
+                f">= {attempt['wall_s']} s (did not complete)",
+                f"< {goal:g} s",
+                False if attempt["wall_s"] >= goal else None,
+                attempt.get("note", ""),
+            )
         ratio = entry.get("build_vs_oxigraph_load")
         if ratio is not None and attempt and attempt.get("status") == 0:
-            add(f"{name}: build vs `oxigraph load` of the same data", f"{ratio}x ({attempt['wall_s']} s / "
-                f"{entry['oxigraph_load']['wall_s']} s)", "<= 4x", ratio <= 4,
-                f"CPU seconds: {entry.get('build_vs_oxigraph_load_cpu')}x ({attempt.get('cpu_s')} s / {entry['oxigraph_load'].get('cpu_s')} s)")
+            add(
+                f"{name}: build vs `oxigraph load` of the same data",
+                f"{ratio}x ({attempt['wall_s']} s / {entry['oxigraph_load']['wall_s']} s)",
+                "<= 4x",
+                ratio <= 4,
+                f"CPU seconds: {entry.get('build_vs_oxigraph_load_cpu')}x ({attempt.get('cpu_s')} s / {entry['oxigraph_load'].get('cpu_s')} s)",
+            )
         if name == "1m" and attempt and attempt.get("status") == 0:
-            add("1m: build peak RSS (largest process)", f"{attempt['peak_rss_mb']} MB", "< 2,048 MB", attempt["peak_rss_mb"] < 2048)
+            add(
+                "1m: build peak RSS (largest process)",
+                f"{attempt['peak_rss_mb']} MB",
+                "< 2,048 MB",
+                attempt["peak_rss_mb"] < 2048,
+            )
         plain = build.get("no_shapes")
         if goal is not None and plain:
-            add(f"{name}: build without validation (--no-shapes)", f"{plain['wall_s']} s", f"< {goal:g} s (goal includes validation)",
-                None, "for reference")
+            add(
+                f"{name}: build without validation (--no-shapes)",
+                f"{plain['wall_s']} s",
+                f"< {goal:g} s (goal includes validation)",
+                None,
+                "for reference",
+            )
     for name, entry in datasets.items():
         for target in ("nolsi", "nolsi-nocache", "nolsi-1w-nocache"):
             start = entry.get("servers", {}).get(target, {}).get("cold_start_s")
@@ -75,8 +110,13 @@ def issue_targets(results: dict) -> list[dict]:
         for target in ("nolsi", "nolsi-nocache", "nolsi-1w-nocache"):
             server = big.get("servers", {}).get(target, {})
             if server.get("peak_rss_mb"):
-                add(f"1m: {target} peak memory of the process tree", f"RSS {server['peak_rss_mb']} MB, PSS {server['peak_pss_mb']} MB",
-                    "< 500 MB", server["peak_pss_mb"] < 500, "PSS counts shared pages once; RSS sums them per process")
+                add(
+                    f"1m: {target} peak memory of the process tree",
+                    f"RSS {server['peak_rss_mb']} MB, PSS {server['peak_pss_mb']} MB",
+                    "< 500 MB",
+                    server["peak_pss_mb"] < 500,
+                    "PSS counts shared pages once; RSS sums them per process",
+                )
     return out
 
 
@@ -97,19 +137,26 @@ def table(results: dict) -> str:
         loads = [c.get("load_avg_1m") for t in entry.get("load", {}).get("cells", {}).values() for c in t.values()]
         loads = [x for x in loads if x is not None]
         if loads:
-            lines.append(f"machine load average during the cells: {min(loads):.1f} to {max(loads):.1f} "
-                         f"(on {results['machine']['cpus']} cores; other processes than the benchmark count too)")
+            lines.append(
+                f"machine load average during the cells: {min(loads):.1f} to {max(loads):.1f} "
+                f"(on {results['machine']['cpus']} cores; other processes than the benchmark count too)"
+            )
         for key in ("with_shapes", "no_shapes"):
             b = build.get(key)
             if b:
                 secs = ", ".join(f"{k} {v:.2f}s" for k, v in b.get("seconds", {}).items())
-                lines.append(f"build {key}: status {b['status']}, {b['wall_s']} s wall, {b.get('cpu_s')} s CPU, peak RSS {b['peak_rss_mb']} MB"
-                             + (f" ({secs})" if secs else "") + (f"; {b['violations']} violations" if b.get("violations") else "")
-                             + (f"; {b['note']}" if b.get("note") else ""))
+                lines.append(
+                    f"build {key}: status {b['status']}, {b['wall_s']} s wall, {b.get('cpu_s')} s CPU, peak RSS {b['peak_rss_mb']} MB"
+                    + (f" ({secs})" if secs else "")
+                    + (f"; {b['violations']} violations" if b.get("violations") else "")
+                    + (f"; {b['note']}" if b.get("note") else "")
+                )
         if entry.get("oxigraph_load"):
-            lines.append(f"oxigraph load: {entry['oxigraph_load']['wall_s']} s ({entry['oxigraph_load'].get('cpu_s')} s CPU), "
-                         f"peak RSS {entry['oxigraph_load']['peak_rss_mb']} MB"
-                         + (f"; build / load {entry['build_vs_oxigraph_load']}x" if entry.get("build_vs_oxigraph_load") else ""))
+            lines.append(
+                f"oxigraph load: {entry['oxigraph_load']['wall_s']} s ({entry['oxigraph_load'].get('cpu_s')} s CPU), "
+                f"peak RSS {entry['oxigraph_load']['peak_rss_mb']} MB"
+                + (f"; build / load {entry['build_vs_oxigraph_load']}x" if entry.get("build_vs_oxigraph_load") else "")
+            )
         if not entry.get("servers"):  # --build-only
             lines.append("")
             continue
@@ -119,8 +166,10 @@ def table(results: dict) -> str:
         for target in TARGET_ORDER:
             s = entry.get("servers", {}).get(target)
             if s:
-                lines.append(f"| {target} | {_fmt(s['cold_start_s'])} | {_fmt(s['idle_rss_mb'])} | {_fmt(s['peak_rss_mb'])} | "
-                             f"{_fmt(s['peak_pss_mb'])} | {s['max_processes']} |")
+                lines.append(
+                    f"| {target} | {_fmt(s['cold_start_s'])} | {_fmt(s['idle_rss_mb'])} | {_fmt(s['peak_rss_mb'])} | "
+                    f"{_fmt(s['peak_pss_mb'])} | {s['max_processes']} |"
+                )
         lines.append("")
         concurrencies = sorted({int(c) for t in entry.get("load", {}).get("cells", {}).values() for c in t})
         header = "| target | " + " | ".join(f"{c} cl. req/s | p50 / p95 / p99 ms" for c in concurrencies) + " |"
@@ -137,14 +186,19 @@ def table(results: dict) -> str:
                     parts += ["skipped", "-"]
                     continue
                 err = f" ({cell['errors']} err)" if cell["errors"] else ""
-                parts += [_fmt(cell["rps"]) + err, f"{_fmt(cell['p50_ms'])} / {_fmt(cell['p95_ms'])} / {_fmt(cell['p99_ms'])}"]
+                parts += [
+                    _fmt(cell["rps"]) + err,
+                    f"{_fmt(cell['p50_ms'])} / {_fmt(cell['p95_ms'])} / {_fmt(cell['p99_ms'])}",
+                ]
             lines.append(f"| {target} | " + " | ".join(parts) + " |")
         skipped = entry.get("load", {}).get("skipped", {})
         for target, why in skipped.items():
             lines.append(f"({target}: {why})")
         lines.append("")
         lines.append("Median latency per query at 1 client, ms:")
-        queries = sorted({q for t in entry.get("load", {}).get("cells", {}).values() for q in t.get("1", {}).get("per_query", {})})
+        queries = sorted(
+            {q for t in entry.get("load", {}).get("cells", {}).values() for q in t.get("1", {}).get("per_query", {})}
+        )
         present = [t for t in TARGET_ORDER if _cells(entry, t)]
         lines.append("| query | " + " | ".join(present) + " | rows |")
         lines.append("|---|" + "---|" * (len(present) + 1))
@@ -158,7 +212,9 @@ def table(results: dict) -> str:
             lines.append(f"| {q} | " + " | ".join(row) + f" | {', '.join(map(str, distinct))} |")
         mismatches = [(q, m) for q, a in entry.get("answers", {}).items() for m in a["mismatches"]]
         lines.append("")
-        lines.append("Answers: " + ("all equal across targets" if not mismatches else f"{len(mismatches)} mismatch(es):"))
+        lines.append(
+            "Answers: " + ("all equal across targets" if not mismatches else f"{len(mismatches)} mismatch(es):")
+        )
         for q, m in mismatches:
             lines.append(f"- {q}: {m}")
         lines.append("")
@@ -205,7 +261,9 @@ def chart(results: dict, path: Path) -> Path | None:
             if row == 0 and col == 0:
                 ax.legend(fontsize=8)
     meta = results["machine"]
-    fig.suptitle(f"nolsi benchmark {results['date'][:10]}, {meta['cpus']} cores; query mix of {len(_queries(results))} queries")
+    fig.suptitle(
+        f"nolsi benchmark {results['date'][:10]}, {meta['cpus']} cores; query mix of {len(_queries(results))} queries"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -239,9 +297,15 @@ def summarise_profile(raw: Path, top: int = 15) -> dict:
         processes = [p for p in parts if p.startswith("process ")]
         frames = [p for p in parts if not p.startswith("process ") and not p.startswith("thread ")]
         owner = processes[-1] if processes else ""
-        kind = ("evaluator" if "sparql_api.evaluator" in owner else
-                "gunicorn master" if len(processes) == 1 and "gunicorn" in owner else
-                "web worker" if "gunicorn" in owner else owner[:40])
+        kind = (
+            "evaluator"
+            if "sparql_api.evaluator" in owner
+            else "gunicorn master"
+            if len(processes) == 1 and "gunicorn" in owner
+            else "web worker"
+            if "gunicorn" in owner
+            else owner[:40]
+        )
         leaf_frame = frames[-1] if frames else ""
         if any(mark in leaf_frame for mark in IDLE):
             idle[kind] += n
@@ -262,14 +326,24 @@ def summarise_profile(raw: Path, top: int = 15) -> dict:
         "samples_idle": dict(idle),
         "share_by_process": {k: round(v / total, 3) for k, v in kinds.most_common()} if total else {},
         "categories": {k: {c: round(v / kinds[k], 3) for c, v in cs.most_common()} for k, cs in categories.items()},
-        "inclusive_top": {k: [(f, round(v / kinds[k], 3)) for f, v in c.most_common(top)] for k, c in inclusive.items()},
+        "inclusive_top": {
+            k: [(f, round(v / kinds[k], 3)) for f, v in c.most_common(top)] for k, c in inclusive.items()
+        },
         "self_top": {k: [(f, round(v / kinds[k], 3)) for f, v in c.most_common(top)] for k, c in leaf.items()},
     }
 
 
 # Leaf frames where a thread waits rather than works (py-spy's own idle detection does not work here).
-IDLE = ("concurrent/futures/thread.py:81", "selectors.py:468", "selectors.py:415", "multiprocessing/connection.py:395",
-        "wait_for_signals", "time.sleep", "threading.py:327", "threading.py:331")
+IDLE = (
+    "concurrent/futures/thread.py:81",
+    "selectors.py:468",
+    "selectors.py:415",
+    "multiprocessing/connection.py:395",
+    "wait_for_signals",
+    "time.sleep",
+    "threading.py:327",
+    "threading.py:331",
+)
 
 CATEGORIES = (  # first match wins, looked up in the whole stack
     ("SERVICE guard: rdflib parse of the query", "sparql_api/guard.py"),

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import report, synthetic
@@ -96,8 +96,12 @@ def build(ds: Dataset, shapes: bool, validate_timeout: float, validator: str = "
         cpu = _children_cpu()
         status, output, wall, peak = run_with_rusage(argv, validate_timeout if with_shapes else 3600)
         key = "with_shapes" if with_shapes else "no_shapes"
-        attempt = {"status": status, "wall_s": round(wall, 2), "cpu_s": round(_children_cpu() - cpu, 2),
-                   "peak_rss_mb": round(peak / 2**20, 1)}
+        attempt = {
+            "status": status,
+            "wall_s": round(wall, 2),
+            "cpu_s": round(_children_cpu() - cpu, 2),
+            "peak_rss_mb": round(peak / 2**20, 1),
+        }
         match = SUMMARY.search(output)
         if match:
             attempt.update({k: int(v) for k, v in match.groupdict().items() if k not in ("version", "timings")})
@@ -112,9 +116,11 @@ def build(ds: Dataset, shapes: bool, validate_timeout: float, validator: str = "
         if status not in (0, None) and not failed:
             attempt["output_tail"] = output[-2000:]
         result[key] = attempt
-        log(f"{ds.name}:   -> status {status}, {wall:.1f} s, peak RSS {peak / 2**20:.0f} MB"
+        log(
+            f"{ds.name}:   -> status {status}, {wall:.1f} s, peak RSS {peak / 2**20:.0f} MB"
             + (f", {attempt.get('violations')} violations" if failed else "")
-            + (f", {attempt['seconds']}" if "seconds" in attempt else ""))
+            + (f", {attempt['seconds']}" if "seconds" in attempt else "")
+        )
         if status == 0:
             result["served"] = key
             break
@@ -141,7 +147,8 @@ def oxigraph_load(ds: Dataset, nquads: Path, ntriples: Path) -> dict:
     shutil.rmtree(location, ignore_errors=True)
     cpu = _children_cpu()
     status, output, wall, peak = run_with_rusage(
-        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(nquads), str(ntriples)], 3600)
+        [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(nquads), str(ntriples)], 3600
+    )
     if status != 0:
         raise SystemExit(f"oxigraph load failed: {output[-2000:]}")
     return {"wall_s": round(wall, 2), "cpu_s": round(_children_cpu() - cpu, 2), "peak_rss_mb": round(peak / 2**20, 1)}
@@ -169,18 +176,42 @@ def make_targets(ds: Dataset, nquads: Path, names: list[str]) -> list[Target]:
         env = {"NOLSI_STORE": store, "NOLSI_WORKERS": str(workers)}
         if not cache:
             env["NOLSI_CACHE_BYTES"] = "0"  # nothing fits: every request is evaluated
-        return Target(name, [str(NOLSI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-                      env, port, saved_routes=True, log=logs / f"{name}.log")
+        return Target(
+            name,
+            [str(NOLSI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env,
+            port,
+            saved_routes=True,
+            log=logs / f"{name}.log",
+        )
 
     def oxigraph() -> Target:
         port = free_port()
-        return Target("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(ds.work / "oxigraph"),
-                                   "--bind", f"127.0.0.1:{port}"], {}, port, log=logs / "oxigraph.log")
+        return Target(
+            "oxigraph",
+            [
+                str(BIN / "oxigraph"),
+                "serve-read-only",
+                "--location",
+                str(ds.work / "oxigraph"),
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            {},
+            port,
+            log=logs / "oxigraph.log",
+        )
 
     def rdflib_endpoint() -> Target:
         port = free_port()
-        return Target("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                          str(nquads)], {}, port, path="/", log=logs / "rdflib-endpoint.log")
+        return Target(
+            "rdflib-endpoint",
+            [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), str(nquads)],
+            {},
+            port,
+            path="/",
+            log=logs / "rdflib-endpoint.log",
+        )
 
     def nolsi_backend(made: list[Target]) -> Target:
         """nolsi's whole API with every query sent to the Oxigraph server target (`serve --backend`):
@@ -235,7 +266,9 @@ def check_answers(targets: list[Target], queries: list[Query], timeout: float) -
                 entry["first_ms"][target.name] = None
                 entry["mismatches"].append(f"{target.name}: no answer within {timeout:g} s ({type(error).__name__})")
                 target.excluded[query.name] = f"no answer within {timeout:g} s"
-                log(f"  {target.name}: {query.name} took over {timeout:g} s; restarting it, query left out of its load mix")
+                log(
+                    f"  {target.name}: {query.name} took over {timeout:g} s; restarting it, query left out of its load mix"
+                )
                 target.stop()
                 cold = target.cold_start_s
                 target.start(PROBE, timeout=900)
@@ -258,7 +291,8 @@ def check_answers(targets: list[Target], queries: list[Query], timeout: float) -
                     extra = len([r for r in got if r not in expected])
                     entry["mismatches"].append(
                         f"{name} differs from {reference.name}: {len(got)} vs {len(expected)} rows, "
-                        f"{missing} missing, {extra} extra; e.g. {(set(map(repr, got)) ^ set(map(repr, expected))).pop()[:300] if missing or extra else 'duplicates differ'}")
+                        f"{missing} missing, {extra} extra; e.g. {(set(map(repr, got)) ^ set(map(repr, expected))).pop()[:300] if missing or extra else 'duplicates differ'}"
+                    )
         answers[query.name] = entry
     return answers
 
@@ -293,8 +327,17 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 2)
 
 
-def load_phase(targets: list[Target], queries: list[Query], concurrencies: list[int], seconds: float, rounds: int,
-               slow_s: float, mode_note: str, slow: set[str], warmup_passes: int = 4) -> dict:
+def load_phase(
+    targets: list[Target],
+    queries: list[Query],
+    concurrencies: list[int],
+    seconds: float,
+    rounds: int,
+    slow_s: float,
+    mode_note: str,
+    slow: set[str],
+    warmup_passes: int = 4,
+) -> dict:
     """Rounds of cells; in each round every concurrency, and within it every target in a rotated order.
 
     `slow` names targets whose first answers (the answer check) averaged over `slow_s`: no concurrent warm-up.
@@ -313,11 +356,18 @@ def load_phase(targets: list[Target], queries: list[Query], concurrencies: list[
                 for query in queries:
                     ask(target, query)
         if target.name not in slow:
-            run_cell(target.port, target.saved_routes, own(target), max(concurrencies), min(seconds, 2.0), timeout=600,
-                     endpoint=target.path)
+            run_cell(
+                target.port,
+                target.saved_routes,
+                own(target),
+                max(concurrencies),
+                min(seconds, 2.0),
+                timeout=600,
+                endpoint=target.path,
+            )
     for r in range(rounds):
         for c in concurrencies:
-            order = live[r % len(live):] + live[: r % len(live)]
+            order = live[r % len(live) :] + live[: r % len(live)]
             if c % 2 == 0:
                 order = order[::-1]
             for target in order:
@@ -326,18 +376,29 @@ def load_phase(targets: list[Target], queries: list[Query], concurrencies: list[
                 if target.name in slow and r > 0:  # one round is all a slow target gets: it would take too long
                     continue
                 load_before = os.getloadavg()[0]
-                cell = run_cell(target.port, target.saved_routes, own(target), c, seconds, timeout=600, endpoint=target.path)
+                cell = run_cell(
+                    target.port, target.saved_routes, own(target), c, seconds, timeout=600, endpoint=target.path
+                )
                 cell.target = target.name
                 cell.load_avg = (load_before + os.getloadavg()[0]) / 2
                 cells.setdefault((target.name, c), []).append(cell)
                 ok = [s.seconds for s in cell.samples if s.status == 200]
-                log(f"  round {r + 1} c={c} {target.name}: {len(ok) / cell.elapsed:.1f} req/s, "
-                    f"p50 {(_ms(percentile(ok, 50)) or 0):.1f} ms, {len(cell.samples) - len(ok)} errors")
+                log(
+                    f"  round {r + 1} c={c} {target.name}: {len(ok) / cell.elapsed:.1f} req/s, "
+                    f"p50 {(_ms(percentile(ok, 50)) or 0):.1f} ms, {len(cell.samples) - len(ok)} errors"
+                )
                 if c == min(concurrencies) and ok and sum(ok) / len(ok) > slow_s:
-                    skipped[target.name] = (f"mean latency {sum(ok) / len(ok):.2f} s at {c} client(s) is over "
-                                            f"{slow_s:g} s: higher concurrency not run")
-    out: dict = {"note": mode_note, "skipped": skipped, "one_round_only": sorted(slow), "cells": {},
-                 "left_out_of_mix": {t.name: t.excluded for t in targets if t.excluded}}
+                    skipped[target.name] = (
+                        f"mean latency {sum(ok) / len(ok):.2f} s at {c} client(s) is over "
+                        f"{slow_s:g} s: higher concurrency not run"
+                    )
+    out: dict = {
+        "note": mode_note,
+        "skipped": skipped,
+        "one_round_only": sorted(slow),
+        "cells": {},
+        "left_out_of_mix": {t.name: t.excluded for t in targets if t.excluded},
+    }
     for (name, c), group in sorted(cells.items()):
         out["cells"].setdefault(name, {})[str(c)] = summarise(group)
     return out
@@ -352,9 +413,25 @@ def profile_nolsi(target: Target, queries: list[Query], seconds: float, out: Pat
     if not spy.exists() or not target.alive:
         return {}
     raw = out.with_suffix(".txt")
-    rec = subprocess.Popen([str(spy), "record", "--pid", str(target.process.pid), "--subprocesses",
-                            "--duration", str(int(seconds) + 1), "--rate", "200", "--format", "raw", "--output", str(raw)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rec = subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "--pid",
+            str(target.process.pid),
+            "--subprocesses",
+            "--duration",
+            str(int(seconds) + 1),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.0)
     run_cell(target.port, target.saved_routes, queries, 8, seconds, timeout=600, endpoint=target.path)
     rec.wait(timeout=120)
@@ -371,8 +448,14 @@ def versions() -> dict:
         except OSError:
             return None
 
-    nolsi_side = run([str(NOLSI_PYTHON), "-c", "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in "
-                      "('pyoxigraph', 'pyshacl', 'rdflib', 'flask', 'gunicorn')}))"])
+    nolsi_side = run(
+        [
+            str(NOLSI_PYTHON),
+            "-c",
+            "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in "
+            "('pyoxigraph', 'pyshacl', 'rdflib', 'flask', 'gunicorn')}))",
+        ]
+    )
     import importlib.metadata as m
 
     return {
@@ -395,8 +478,12 @@ def machine() -> dict:
         model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "platform": platform.platform(),
+    }
 
 
 def _interrupted(signum, frame):
@@ -411,16 +498,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per cell (one target, one concurrency)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds over all cells, alternating targets")
     parser.add_argument("--concurrency", default="1,4,8")
-    parser.add_argument("--targets", default="nolsi,nolsi-nocache,nolsi-1w-nocache,oxigraph,nolsi-backend-nocache,rdflib-endpoint")
+    parser.add_argument(
+        "--targets", default="nolsi,nolsi-nocache,nolsi-1w-nocache,oxigraph,nolsi-backend-nocache,rdflib-endpoint"
+    )
     parser.add_argument("--no-shapes", action="store_true", help="build without SHACL validation")
     parser.add_argument("--validate-timeout", type=float, default=1800, help="give up a build with SHACL after this")
-    parser.add_argument("--validator", choices=["sparql", "pyshacl"], default="sparql", help="SHACL engine of nolsi build")
-    parser.add_argument("--build-only", action="store_true", help="issue 14: only the builds and `oxigraph load` of the "
-                        "same data at each size, no servers")
-    parser.add_argument("--slow", type=float, default=1.0, help="skip higher concurrency for a target slower than this (s/request)")
-    parser.add_argument("--query-timeout", type=float, default=60, help="answer check: leave a query out of a target's "
-                        "load mix if it takes longer than this")
-    parser.add_argument("--rdflib-max", type=int, default=100_000, help="run rdflib-endpoint only up to this many triples")
+    parser.add_argument(
+        "--validator", choices=["sparql", "pyshacl"], default="sparql", help="SHACL engine of nolsi build"
+    )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="issue 14: only the builds and `oxigraph load` of the same data at each size, no servers",
+    )
+    parser.add_argument(
+        "--slow", type=float, default=1.0, help="skip higher concurrency for a target slower than this (s/request)"
+    )
+    parser.add_argument(
+        "--query-timeout",
+        type=float,
+        default=60,
+        help="answer check: leave a query out of a target's load mix if it takes longer than this",
+    )
+    parser.add_argument(
+        "--rdflib-max", type=int, default=100_000, help="run rdflib-endpoint only up to this many triples"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy nolsi (no cache) under 8 clients")
     parser.add_argument("--out", type=Path, default=None, help="results file (default bench/results/<date>.json)")
     args = parser.parse_args(argv)
@@ -439,19 +541,30 @@ def main(argv: list[str] | None = None) -> int:
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     names = [n.strip() for n in args.targets.split(",") if n.strip()]
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     results: dict = {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
         "versions": versions(),
-        "settings": {"sizes": sizes, "seconds_per_cell": args.seconds, "rounds": args.rounds,
-                     "concurrency": concurrencies, "targets": names, "quick": args.quick,
-                     "shapes": not args.no_shapes, "validate_timeout_s": args.validate_timeout,
-                     "validator": args.validator, "build_only": args.build_only},
+        "settings": {
+            "sizes": sizes,
+            "seconds_per_cell": args.seconds,
+            "rounds": args.rounds,
+            "concurrency": concurrencies,
+            "targets": names,
+            "quick": args.quick,
+            "shapes": not args.no_shapes,
+            "validate_timeout_s": args.validate_timeout,
+            "validator": args.validator,
+            "build_only": args.build_only,
+        },
         "datasets": {},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = args.out or RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}{'-build' if args.build_only else ''}.json"
+    out = (
+        args.out
+        or RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}{'-build' if args.build_only else ''}.json"
+    )
 
     for size in sizes:
         ds = Dataset(size, SIZES[size])
@@ -467,16 +580,20 @@ def main(argv: list[str] | None = None) -> int:
             entry["oxigraph_load"] = oxigraph_load(ds, nquads, ntriples)
             entry["build_vs_oxigraph_load"] = round(served["wall_s"] / entry["oxigraph_load"]["wall_s"], 2)
             entry["build_vs_oxigraph_load_cpu"] = round(served["cpu_s"] / entry["oxigraph_load"]["cpu_s"], 2)
-            log(f"{size}:   -> {entry['oxigraph_load']['wall_s']} s, build/load {entry['build_vs_oxigraph_load']}x "
-                f"(CPU {served['cpu_s']} s / {entry['oxigraph_load']['cpu_s']} s: {entry['build_vs_oxigraph_load_cpu']}x)")
+            log(
+                f"{size}:   -> {entry['oxigraph_load']['wall_s']} s, build/load {entry['build_vs_oxigraph_load']}x "
+                f"(CPU {served['cpu_s']} s / {entry['oxigraph_load']['cpu_s']} s: {entry['build_vs_oxigraph_load_cpu']}x)"
+            )
         if args.build_only:
             out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
             continue
         queries = mix(ROOT / "queries", ds.entity, ds.entity)
         here = [n for n in names if not (n == "rdflib-endpoint" and (ds.triples or 0) > args.rdflib_max)]
         if here != names:
-            entry["not_run"] = {"rdflib-endpoint": f"over --rdflib-max {args.rdflib_max} triples: one pass of the mix "
-                                                   "would take many minutes (see the 100k figures)"}
+            entry["not_run"] = {
+                "rdflib-endpoint": f"over --rdflib-max {args.rdflib_max} triples: one pass of the mix "
+                "would take many minutes (see the 100k figures)"
+            }
         targets = make_targets(ds, nquads, here)
         monitor = MemoryMonitor(targets)
         monitor.start()
@@ -484,38 +601,57 @@ def main(argv: list[str] | None = None) -> int:
             for target in targets:
                 log(f"{size}: starting {target.name}")
                 target.start(PROBE, timeout=900)
-                log(f"{size}:   {target.name}: " + (f"first answer after {target.cold_start_s:.2f} s"
-                                                    if target.cold_start_s else target.start_error))
+                log(
+                    f"{size}:   {target.name}: "
+                    + (f"first answer after {target.cold_start_s:.2f} s" if target.cold_start_s else target.start_error)
+                )
             log(f"{size}: comparing answers")
             entry["answers"] = check_answers(targets, queries, args.query_timeout)
             for name, a in entry["answers"].items():
                 if a["mismatches"]:
                     log(f"  {name}: " + "; ".join(a["mismatches"]))
             log(f"{size}: load, {args.rounds} round(s) of {args.seconds:g} s cells")
-            slow = {t.name for t in targets
-                    if t.excluded or sum(a["first_ms"].get(t.name) or 0 for a in entry["answers"].values())
-                    / len(queries) > args.slow * 1000}
-            entry["load"] = load_phase(targets, queries, concurrencies, args.seconds, args.rounds, args.slow,
-                                       "nolsi: answers cached in-process (steady state of repeated queries); "
-                                       "nolsi-nocache, nolsi-1w-nocache, nolsi-backend-nocache: NOLSI_CACHE_BYTES=0, every request "
-                                       "evaluated (by the oxigraph target for nolsi-backend-nocache)",
-                                       slow, 2 if args.quick else 4)
+            slow = {
+                t.name
+                for t in targets
+                if t.excluded
+                or sum(a["first_ms"].get(t.name) or 0 for a in entry["answers"].values()) / len(queries)
+                > args.slow * 1000
+            }
+            entry["load"] = load_phase(
+                targets,
+                queries,
+                concurrencies,
+                args.seconds,
+                args.rounds,
+                args.slow,
+                "nolsi: answers cached in-process (steady state of repeated queries); "
+                "nolsi-nocache, nolsi-1w-nocache, nolsi-backend-nocache: NOLSI_CACHE_BYTES=0, every request "
+                "evaluated (by the oxigraph target for nolsi-backend-nocache)",
+                slow,
+                2 if args.quick else 4,
+            )
             if args.profile:
                 prof_target = next((t for t in targets if t.name == "nolsi-nocache"), None)
                 if prof_target:
                     log(f"{size}: profiling nolsi-nocache with py-spy")
-                    entry["profile"] = profile_nolsi(prof_target, queries, max(args.seconds, 8),
-                                                     ds.work / "profile")
+                    entry["profile"] = profile_nolsi(prof_target, queries, max(args.seconds, 8), ds.work / "profile")
         finally:
             for target in targets:
                 target.stop()
             monitor.stop()
-        entry["servers"] = {t.name: {
-            "cold_start_s": round(t.cold_start_s, 3) if t.cold_start_s else None, "start_error": t.start_error,
-            "idle_rss_mb": round(t.idle_rss / 2**20, 1), "idle_pss_mb": round(t.idle_pss / 2**20, 1),
-            "peak_rss_mb": round(t.peak_rss / 2**20, 1), "peak_pss_mb": round(t.peak_pss / 2**20, 1),
-            "max_processes": t.max_processes,
-        } for t in targets}
+        entry["servers"] = {
+            t.name: {
+                "cold_start_s": round(t.cold_start_s, 3) if t.cold_start_s else None,
+                "start_error": t.start_error,
+                "idle_rss_mb": round(t.idle_rss / 2**20, 1),
+                "idle_pss_mb": round(t.idle_pss / 2**20, 1),
+                "peak_rss_mb": round(t.peak_rss / 2**20, 1),
+                "peak_pss_mb": round(t.peak_pss / 2**20, 1),
+                "max_processes": t.max_processes,
+            }
+            for t in targets
+        }
         out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
 
     results["targets_of_issue_7"] = report.issue_targets(results)

@@ -47,63 +47,332 @@ PREFIXES = {
 GRAPH = "https://w3id.org/nolsi/graph/"
 
 # Concepts that exist in ontology/vocab/ (checked by the shapes: every concept used must exist).
-DOMAINS = (
-    "bioinformatics genomics sequencing microbial-genomics biodiversity-genomics marine-metagenomics proteomics "
-    "structural-biology crystallography nmr imaging bioimaging light-microscopy preclinical-imaging medical-imaging "
-    "high-throughput-screening chemical-biology biodiversity natural-history-collections biobanking population-cohorts "
-    "human-data health-research clinical-research infectious-diseases medical-informatics data-security data-privacy "
-    "small-molecule-screening structure-determination molecular-epidemiology"
-).split()
-ROLES = (
-    "head co-head head-of-node node-leader coordinator node-coordinator data-management-coordinator technical-coordinator "
-    "service-and-training-coordinator steering-board-chair steering-board-member scientific-advisory-committee-member "
-    "stakeholder-panel-member project-leader senior-adviser staff-member training-coordinator"
-).split()
-SERVICE_TYPES = (
-    "storage archive compute cloud sensitive-data-platform analysis-platform analysis-pipeline dmp-tool repository "
-    "database data-portal data-publishing data-brokering metadata-management helpdesk data-collection compliance "
-    "knowledge-resource training"
-).split()
+DOMAINS = [
+    "bioinformatics",
+    "genomics",
+    "sequencing",
+    "microbial-genomics",
+    "biodiversity-genomics",
+    "marine-metagenomics",
+    "proteomics",
+    "structural-biology",
+    "crystallography",
+    "nmr",
+    "imaging",
+    "bioimaging",
+    "light-microscopy",
+    "preclinical-imaging",
+    "medical-imaging",
+    "high-throughput-screening",
+    "chemical-biology",
+    "biodiversity",
+    "natural-history-collections",
+    "biobanking",
+    "population-cohorts",
+    "human-data",
+    "health-research",
+    "clinical-research",
+    "infectious-diseases",
+    "medical-informatics",
+    "data-security",
+    "data-privacy",
+    "small-molecule-screening",
+    "structure-determination",
+    "molecular-epidemiology",
+]
+ROLES = [
+    "head",
+    "co-head",
+    "head-of-node",
+    "node-leader",
+    "coordinator",
+    "node-coordinator",
+    "data-management-coordinator",
+    "technical-coordinator",
+    "service-and-training-coordinator",
+    "steering-board-chair",
+    "steering-board-member",
+    "scientific-advisory-committee-member",
+    "stakeholder-panel-member",
+    "project-leader",
+    "senior-adviser",
+    "staff-member",
+    "training-coordinator",
+]
+SERVICE_TYPES = [
+    "storage",
+    "archive",
+    "compute",
+    "cloud",
+    "sensitive-data-platform",
+    "analysis-platform",
+    "analysis-pipeline",
+    "dmp-tool",
+    "repository",
+    "database",
+    "data-portal",
+    "data-publishing",
+    "data-brokering",
+    "metadata-management",
+    "helpdesk",
+    "data-collection",
+    "compliance",
+    "knowledge-resource",
+    "training",
+]
 LEVELS = ("green", "yellow", "red", "black")
 
-CITIES = ["Oslo", "Bergen", "Tromsø", "Trondheim", "Ås", "Stavanger", "Kristiansand", "Bodø", "Ålesund", "Hamar",
-          "Gjøvik", "Molde", "Harstad", "Drammen", "Halden", "Lillehammer", "Narvik", "Kongsberg", "Porsgrunn", "Førde"]
-FIELDS = ["Biosciences", "Medicine", "Informatics", "Chemistry", "Biology", "Health Sciences", "Marine Research",
-          "Clinical Medicine", "Molecular Medicine", "Pharmacy", "Ecology", "Veterinary Medicine", "Life Sciences"]
-FIELDS_NB = ["biovitenskap", "medisin", "informatikk", "kjemi", "biologi", "helsefag", "havforskning",
-             "klinisk medisin", "molekylærmedisin", "farmasi", "økologi", "veterinærmedisin", "livsvitenskap"]
-TOPICS = ["Sequencing", "Proteomics", "Imaging", "Biobank", "Screening", "Metagenomics", "Structural Biology", "NMR",
-          "Cohort", "Biodiversity", "Clinical Trials", "Microscopy", "Bioinformatics", "Genomics", "Crystallography"]
-TOPICS_NB = ["sekvensering", "proteomikk", "avbildning", "biobank", "screening", "metagenomikk", "strukturbiologi",
-             "NMR", "kohort", "biologisk mangfold", "kliniske studier", "mikroskopi", "bioinformatikk", "genomikk",
-             "krystallografi"]
-GIVEN = ["Ingrid", "Ola", "Kari", "Lars", "Sigrid", "Henrik", "Astrid", "Magnus", "Solveig", "Erik", "Nora", "Jonas",
-         "Marit", "Anders", "Liv", "Håkon", "Silje", "Eirik", "Tone", "Bjørn", "Maria", "Per", "Hilde", "Knut"]
-FAMILY = ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Jensen", "Karlsen",
-          "Haugen", "Berg", "Dahl", "Lie", "Strand", "Solberg", "Bakken", "Moen", "Eide", "Aas", "Lund", "Sæther"]
-TITLES = ["Professor", "Associate Professor", "Senior Engineer", "Researcher", "Data Steward", "Head of Section",
-          "Postdoctoral Fellow", "Senior Adviser", "Chief Engineer", "Research Scientist"]
-SERVICE_KINDS = ["Data Portal", "Secure Storage", "Analysis Platform", "Helpdesk", "Archive", "Compute Cloud",
-                 "Pipeline Service", "Metadata Catalogue", "DMP Service", "Data Brokering Service"]
-WORDS = ("data research sensitive secure storage analysis sequencing genomic clinical biobank proteomics imaging "
-         "researchers projects national infrastructure service platform access metadata repository archive "
-         "publication FAIR management plan compute cloud pipeline workflow training helpdesk support users "
-         "institutions consent privacy health cohort samples samples microscopy screening metagenomics marine "
-         "biodiversity collections specimens annotation ontology standards interoperability sharing reuse "
-         "long-term preservation Norway Norwegian European ELIXIR life science").split()
-ACCESS = ["Log in with Feide and apply for a project", "Upon application to the service owner",
-          "Open to all researchers at member institutions", "Contact the helpdesk to request access",
-          "Apply through the national e-infrastructure portal"]
+CITIES = [
+    "Oslo",
+    "Bergen",
+    "Tromsø",
+    "Trondheim",
+    "Ås",
+    "Stavanger",
+    "Kristiansand",
+    "Bodø",
+    "Ålesund",
+    "Hamar",
+    "Gjøvik",
+    "Molde",
+    "Harstad",
+    "Drammen",
+    "Halden",
+    "Lillehammer",
+    "Narvik",
+    "Kongsberg",
+    "Porsgrunn",
+    "Førde",
+]
+FIELDS = [
+    "Biosciences",
+    "Medicine",
+    "Informatics",
+    "Chemistry",
+    "Biology",
+    "Health Sciences",
+    "Marine Research",
+    "Clinical Medicine",
+    "Molecular Medicine",
+    "Pharmacy",
+    "Ecology",
+    "Veterinary Medicine",
+    "Life Sciences",
+]
+FIELDS_NB = [
+    "biovitenskap",
+    "medisin",
+    "informatikk",
+    "kjemi",
+    "biologi",
+    "helsefag",
+    "havforskning",
+    "klinisk medisin",
+    "molekylærmedisin",
+    "farmasi",
+    "økologi",
+    "veterinærmedisin",
+    "livsvitenskap",
+]
+TOPICS = [
+    "Sequencing",
+    "Proteomics",
+    "Imaging",
+    "Biobank",
+    "Screening",
+    "Metagenomics",
+    "Structural Biology",
+    "NMR",
+    "Cohort",
+    "Biodiversity",
+    "Clinical Trials",
+    "Microscopy",
+    "Bioinformatics",
+    "Genomics",
+    "Crystallography",
+]
+TOPICS_NB = [
+    "sekvensering",
+    "proteomikk",
+    "avbildning",
+    "biobank",
+    "screening",
+    "metagenomikk",
+    "strukturbiologi",
+    "NMR",
+    "kohort",
+    "biologisk mangfold",
+    "kliniske studier",
+    "mikroskopi",
+    "bioinformatikk",
+    "genomikk",
+    "krystallografi",
+]
+GIVEN = [
+    "Ingrid",
+    "Ola",
+    "Kari",
+    "Lars",
+    "Sigrid",
+    "Henrik",
+    "Astrid",
+    "Magnus",
+    "Solveig",
+    "Erik",
+    "Nora",
+    "Jonas",
+    "Marit",
+    "Anders",
+    "Liv",
+    "Håkon",
+    "Silje",
+    "Eirik",
+    "Tone",
+    "Bjørn",
+    "Maria",
+    "Per",
+    "Hilde",
+    "Knut",
+]
+FAMILY = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Haugen",
+    "Berg",
+    "Dahl",
+    "Lie",
+    "Strand",
+    "Solberg",
+    "Bakken",
+    "Moen",
+    "Eide",
+    "Aas",
+    "Lund",
+    "Sæther",
+]
+TITLES = [
+    "Professor",
+    "Associate Professor",
+    "Senior Engineer",
+    "Researcher",
+    "Data Steward",
+    "Head of Section",
+    "Postdoctoral Fellow",
+    "Senior Adviser",
+    "Chief Engineer",
+    "Research Scientist",
+]
+SERVICE_KINDS = [
+    "Data Portal",
+    "Secure Storage",
+    "Analysis Platform",
+    "Helpdesk",
+    "Archive",
+    "Compute Cloud",
+    "Pipeline Service",
+    "Metadata Catalogue",
+    "DMP Service",
+    "Data Brokering Service",
+]
+WORDS = [
+    "data",
+    "research",
+    "sensitive",
+    "secure",
+    "storage",
+    "analysis",
+    "sequencing",
+    "genomic",
+    "clinical",
+    "biobank",
+    "proteomics",
+    "imaging",
+    "researchers",
+    "projects",
+    "national",
+    "infrastructure",
+    "service",
+    "platform",
+    "access",
+    "metadata",
+    "repository",
+    "archive",
+    "publication",
+    "FAIR",
+    "management",
+    "plan",
+    "compute",
+    "cloud",
+    "pipeline",
+    "workflow",
+    "training",
+    "helpdesk",
+    "support",
+    "users",
+    "institutions",
+    "consent",
+    "privacy",
+    "health",
+    "cohort",
+    "samples",
+    "samples",
+    "microscopy",
+    "screening",
+    "metagenomics",
+    "marine",
+    "biodiversity",
+    "collections",
+    "specimens",
+    "annotation",
+    "ontology",
+    "standards",
+    "interoperability",
+    "sharing",
+    "reuse",
+    "long-term",
+    "preservation",
+    "Norway",
+    "Norwegian",
+    "European",
+    "ELIXIR",
+    "life",
+    "science",
+]
+ACCESS = [
+    "Log in with Feide and apply for a project",
+    "Upon application to the service owner",
+    "Open to all researchers at member institutions",
+    "Contact the helpdesk to request access",
+    "Apply through the national e-infrastructure portal",
+]
 ROR_CHARS = "0123456789abcdefghjkmnpqrstuvwxyz"
 
 # A few generated entities take the IRIs of the registry in docs/modelling.md, so that the example
 # parameters of the saved queries (ri=elixir-norway, service=tsd, login=feide, ...) find them here too.
 RENAME = {
-    "ri:ri-0": "ri:elixir-norway", "ri:ri-1": "ri:nnp", "ri:ri-2": "ri:napi", "ri:ri-3": "ri:norseq",
-    "ri:european-0": "ri:elixir", "ri:european-1": "ri:euro-bioimaging",
-    "inst:org-0": "inst:rcn", "inst:org-1": "inst:uio", "inst:org-2": "inst:uib",
-    "svc:service-0": "svc:tsd", "svc:service-1": "svc:nels", "svc:service-2": "svc:nird", "svc:login-service": "svc:feide",
-    "person:person-0": "person:inge-jonassen", "agr:agreement-0": "agr:joint-strategic-statement-2023",
+    "ri:ri-0": "ri:elixir-norway",
+    "ri:ri-1": "ri:nnp",
+    "ri:ri-2": "ri:napi",
+    "ri:ri-3": "ri:norseq",
+    "ri:european-0": "ri:elixir",
+    "ri:european-1": "ri:euro-bioimaging",
+    "inst:org-0": "inst:rcn",
+    "inst:org-1": "inst:uio",
+    "inst:org-2": "inst:uib",
+    "svc:service-0": "svc:tsd",
+    "svc:service-1": "svc:nels",
+    "svc:service-2": "svc:nird",
+    "svc:login-service": "svc:feide",
+    "person:person-0": "person:inge-jonassen",
+    "agr:agreement-0": "agr:joint-strategic-statement-2023",
 }
 
 
@@ -112,7 +381,7 @@ class Entity:
     iri: str  # a prefixed name such as ri:ri-12
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
-    def add(self, predicate: str, *objects: str) -> "Entity":
+    def add(self, predicate: str, *objects: str) -> Entity:
         for obj in objects:
             if predicate == "a":
                 self.pairs.extend((predicate, t) for t in obj.split(", "))
@@ -194,7 +463,7 @@ class Generator:
             total = (total + int(ch)) * 2
         check = (12 - total % 11) % 11
         code = base + ("X" if check == 10 else str(check))
-        return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+        return "-".join(code[i : i + 4] for i in range(0, 16, 4))
 
     # -- the graph ------------------------------------------------------------------------------
 
@@ -214,8 +483,11 @@ class Generator:
             if funder:
                 types += ["frapo:FundingAgency", "schema:FundingAgency"]
             o.add("a", ", ".join(types))
-            o.add("skos:prefLabel", lit(f"{city} Institute of {FIELDS[field_i]} {i}", "en"),
-                  lit(f"{FIELDS_NB[field_i].capitalize()}instituttet i {city} {i}", "nb"))
+            o.add(
+                "skos:prefLabel",
+                lit(f"{city} Institute of {FIELDS[field_i]} {i}", "en"),
+                lit(f"{FIELDS_NB[field_i].capitalize()}instituttet i {city} {i}", "nb"),
+            )
             ror = self.ror(i)
             o.add("dct:identifier", lit(f"https://ror.org/{ror}"))
             o.add("schema:sameAs", iri(f"https://ror.org/{ror}"))
@@ -225,8 +497,11 @@ class Generator:
             for j in range(3):
                 u = Entity(f"inst:org-{i}-unit-{j}")
                 u.add("a", "org:OrganizationalUnit, schema:Organization")
-                u.add("skos:prefLabel", lit(f"Department of {TOPICS[(i + j) % len(TOPICS)]}, {city} {i}", "en"),
-                      lit(f"Seksjon for {TOPICS_NB[(i + j) % len(TOPICS_NB)]}, {city} {i}", "nb"))
+                u.add(
+                    "skos:prefLabel",
+                    lit(f"Department of {TOPICS[(i + j) % len(TOPICS)]}, {city} {i}", "en"),
+                    lit(f"Seksjon for {TOPICS_NB[(i + j) % len(TOPICS_NB)]}, {city} {i}", "nb"),
+                )
                 u.add("org:unitOf", o.iri)
                 self.entities.append(u)
                 units.append(u.iri)
@@ -246,8 +521,11 @@ class Generator:
             ident = "LOV-2018-06-15-38" if i == 0 else f"LOV-{y:04d}-{m:02d}-{d:02d}-{i + 1}"
             law = Entity(f"law:{ident.lower()}")
             law.add("a", "eli:LegalResource, schema:Legislation")
-            law.add("skos:prefLabel", lit(f"{TOPICS[i % len(TOPICS)]} Data Act {i}", "en"),
-                    lit(f"lov om {TOPICS_NB[i % len(TOPICS_NB)]}data {i}", "nb"))
+            law.add(
+                "skos:prefLabel",
+                lit(f"{TOPICS[i % len(TOPICS)]} Data Act {i}", "en"),
+                lit(f"lov om {TOPICS_NB[i % len(TOPICS_NB)]}data {i}", "nb"),
+            )
             law.add("eli:id_local", lit(ident))
             law.add("schema:url", iri(f"https://lovdata.no/dokument/NL/lov/{y:04d}-{m:02d}-{d:02d}-{i + 1}"))
             law.add("eli:jurisdiction", iri("http://publications.europa.eu/resource/authority/country/NOR"))
@@ -270,8 +548,11 @@ class Generator:
             topic = i % len(TOPICS)
             ri = Entity(f"ri:ri-{i}")
             ri.add("a", "nolsi:ResearchInfrastructure, schema:Organization")
-            ri.add("skos:prefLabel", lit(f"Norwegian {TOPICS[topic]} Infrastructure {i}", "en"),
-                   lit(f"Nasjonal infrastruktur for {TOPICS_NB[topic]} {i}", "nb"))
+            ri.add(
+                "skos:prefLabel",
+                lit(f"Norwegian {TOPICS[topic]} Infrastructure {i}", "en"),
+                lit(f"Nasjonal infrastruktur for {TOPICS_NB[topic]} {i}", "nb"),
+            )
             ri.add("skos:altLabel", lit(f"NO-{TOPICS[topic].upper().replace(' ', '')}-{i}", "en"))
             ri.add("dct:description", lit(self.sentence(25, 60), "en"))
             ri.add("foaf:homepage", iri(f"https://ri-{i}.example.no/"))
@@ -283,8 +564,11 @@ class Generator:
                 node = Entity(f"node:ri-{i}-node-{j}")
                 node.add("a", "nolsi:InfrastructureNode")
                 city = CITIES[(i + j) % len(CITIES)]
-                node.add("skos:prefLabel", lit(f"Norwegian {TOPICS[topic]} Infrastructure {i} {city} node", "en"),
-                         lit(f"Nasjonal infrastruktur for {TOPICS_NB[topic]} {i}, node {city}", "nb"))
+                node.add(
+                    "skos:prefLabel",
+                    lit(f"Norwegian {TOPICS[topic]} Infrastructure {i} {city} node", "en"),
+                    lit(f"Nasjonal infrastruktur for {TOPICS_NB[topic]} {i}, node {city}", "nb"),
+                )
                 node.add("org:unitOf", ri.iri)
                 node.add("nolsi:hostInstitution", rng.choice(units))
                 my_nodes.append(node)
@@ -321,7 +605,9 @@ class Generator:
             m.add("org:member", person)
             m.add("org:organization", where)
             m.add("org:role", f"role:{role}")
-            interval = f"[ a time:Interval ; time:inside [ a time:Instant ; time:inXSDDate {self.xsd_date(2015, 2025)} ] ]"
+            interval = (
+                f"[ a time:Interval ; time:inside [ a time:Instant ; time:inXSDDate {self.xsd_date(2015, 2025)} ] ]"
+            )
             m.add("org:memberDuring", interval)
             self.entities.append(m)
 
@@ -331,8 +617,11 @@ class Generator:
             s = Entity(f"svc:service-{i}")
             types = "schema:Service, dcat:DataService" if i % 4 == 0 else "schema:Service"
             s.add("a", types)
-            s.add("skos:prefLabel", lit(f"{topic} {kind} {i}", "en"),
-                  lit(f"{TOPICS_NB[(i // len(SERVICE_KINDS)) % len(TOPICS_NB)].capitalize()}tjeneste {i}", "nb"))
+            s.add(
+                "skos:prefLabel",
+                lit(f"{topic} {kind} {i}", "en"),
+                lit(f"{TOPICS_NB[(i // len(SERVICE_KINDS)) % len(TOPICS_NB)].capitalize()}tjeneste {i}", "nb"),
+            )
             s.add("dct:description", lit(self.sentence(30, 80), "en"))
             s.add("schema:url", iri(f"https://service-{i}.example.no/"))
             helpdesk = i % 100 == 3  # the helpdesks of ri:elixir-norway (renamed from ri-0)

@@ -48,8 +48,12 @@ class Target:
         out = open(self.log, "wb") if self.log else subprocess.DEVNULL
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            self.argv, env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.argv,
+            env={**os.environ, **self.env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = started + timeout
         while time.perf_counter() < deadline:
@@ -90,8 +94,9 @@ def post(port: int, path: str, query: str, accept: str, timeout: float = 120) ->
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         body = urllib.parse.urlencode({"query": query})
-        conn.request("POST", path, body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        conn.request(
+            "POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -158,8 +163,14 @@ class MemoryMonitor(threading.Thread):
 def run_with_rusage(argv: list[str], timeout: float, env: dict | None = None) -> tuple[int | None, str, float, int]:
     """Run a command; return (status or None on timeout, output, wall seconds, peak RSS in bytes of that child)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})}, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
     chunks: list[bytes] = []
     reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
     reader.start()

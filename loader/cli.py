@@ -97,8 +97,12 @@ _Progress.current = _Progress()
 
 def _validator_option(command):
     return click.option(
-        "--validator", type=click.Choice(["sparql", "pyshacl"]), default="sparql", envvar="NOLSI_VALIDATOR",
-        show_envvar=True, help="SHACL engine: the shapes compiled to SPARQL and run by Oxigraph, or pySHACL, "
+        "--validator",
+        type=click.Choice(["sparql", "pyshacl"]),
+        default="sparql",
+        envvar="NOLSI_VALIDATOR",
+        show_envvar=True,
+        help="SHACL engine: the shapes compiled to SPARQL and run by Oxigraph, or pySHACL, "
         "the reference implementation (slow on big graphs). [default: sparql]",
     )(command)
 
@@ -146,8 +150,21 @@ def validate_command(files: tuple[Path, ...], validator: str, **options) -> None
 
 
 @main.command()
-@settings_options("host", "port", "store", "workers", "threads", "evaluators", "query_timeout", "query_memory", "row_limit",
-                  "rate_limit", "max_request_bytes", "header_timeout", "backend")
+@settings_options(
+    "host",
+    "port",
+    "store",
+    "workers",
+    "threads",
+    "evaluators",
+    "query_timeout",
+    "query_memory",
+    "row_limit",
+    "rate_limit",
+    "max_request_bytes",
+    "header_timeout",
+    "backend",
+)
 def serve(**options) -> None:
     """Serve the store under granian, building it first if there is none.
 
@@ -163,16 +180,35 @@ def serve(**options) -> None:
     argv = [
         # As a module: evaluators forked later re-import the main module by name, and
         # multiprocessing skips a `__main__` module (sparql_api/evaluator.py).
-        sys.executable, "-m", "granian",
-        "--interface", "asgi", "--factory", "sparql_api.asgi:create",
-        "--host", settings.host, "--port", str(settings.port),
-        "--workers", str(settings.workers),
-        "--http", "1", "--no-ws", "--loop", "uvloop",
-        "--http1-header-read-timeout", str(int(min(settings.header_timeout, 60) * 1000)),
-        "--http1-buffer-size", str(HEADER_BYTES),
-        "--respawn-failed-workers", "--respawn-interval", "1",
-        "--workers-kill-timeout", "10",
-        "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "sparql_api.asgi:create",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--workers",
+        str(settings.workers),
+        "--http",
+        "1",
+        "--no-ws",
+        "--loop",
+        "uvloop",
+        "--http1-header-read-timeout",
+        str(int(min(settings.header_timeout, 60) * 1000)),
+        "--http1-buffer-size",
+        str(HEADER_BYTES),
+        "--respawn-failed-workers",
+        "--respawn-interval",
+        "1",
+        "--workers-kill-timeout",
+        "10",
+        "--log-level",
+        "warning",
     ]
     os.execve(sys.executable, argv, {**os.environ, **settings.to_env()})
 
@@ -186,11 +222,17 @@ class Failure(click.ClickException):
 
 @main.command()
 @settings_options("store")
-@click.option("--to", "graph_store", required=True, metavar="URL",
-              help="Graph Store HTTP Protocol endpoint of the server, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+@click.option(
+    "--to",
+    "graph_store",
+    required=True,
+    metavar="URL",
+    help="Graph Store HTTP Protocol endpoint of the server, e.g. http://127.0.0.1:7878/store (Oxigraph).",
+)
 def push(graph_store: str, **options) -> None:
     """Load the current release into an existing SPARQL server, graph by graph."""
-    from loader.push import PushError, push as push_release
+    from loader.push import PushError
+    from loader.push import push as push_release
 
     settings = _settings(**options)
     release = _run(lambda: store.release_of(settings.store))
@@ -198,8 +240,10 @@ def push(graph_store: str, **options) -> None:
         pushed = push_release(release, graph_store)
     except PushError as error:
         raise Failure(f"nolsi: {error}") from None
-    click.echo(f"pushed {release.name}: {pushed.graphs} graphs and a default graph of {pushed.triples} triples "
-               f"to {graph_store} in {pushed.seconds:.2f}s")
+    click.echo(
+        f"pushed {release.name}: {pushed.graphs} graphs and a default graph of {pushed.triples} triples "
+        f"to {graph_store} in {pushed.seconds:.2f}s"
+    )
 
 
 @main.command("queries")
@@ -215,13 +259,33 @@ def queries_command(**options) -> None:
 @main.command("query")
 @settings_options("store", "queries_dir", "ontology_dir", "query_timeout", "row_limit")
 @click.argument("name", required=False)
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value; repeat for several.")
-@click.option("--sparql", "sparql", metavar="TEXT|FILE", help="Run this SPARQL query instead of a saved one: its text, "
-              "a file that holds it, or - for standard input.")
-@click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 Protocol endpoint (a form POST) instead of the "
-              "local store, e.g. http://127.0.0.1:8000/sparql.")
-@click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True, help="Output format.")
-def query_command(name: str | None, params: tuple[str, ...], sparql: str | None, endpoint: str | None, output: str, **options) -> None:
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value; repeat for several."
+)
+@click.option(
+    "--sparql",
+    "sparql",
+    metavar="TEXT|FILE",
+    help="Run this SPARQL query instead of a saved one: its text, a file that holds it, or - for standard input.",
+)
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Ask this SPARQL 1.1 Protocol endpoint (a form POST) instead of the "
+    "local store, e.g. http://127.0.0.1:8000/sparql.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "output",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+def query_command(
+    name: str | None, params: tuple[str, ...], sparql: str | None, endpoint: str | None, output: str, **options
+) -> None:
     """Run saved query NAME, or the SPARQL of --sparql, against the local store or --endpoint.
 
     A saved query gets the same checks of its --param values as in the web API."""
@@ -254,8 +318,9 @@ def query_command(name: str | None, params: tuple[str, ...], sparql: str | None,
         text = saved.text
     fmt = "json" if output == "table" else output
     if endpoint:
-        body, media_type, truncated = _ask(endpoint, binding.write(text, dict(bound)) if bound else text, fmt,
-                                           settings.query_timeout)
+        body, media_type, truncated = _ask(
+            endpoint, binding.write(text, dict(bound)) if bound else text, fmt, settings.query_timeout
+        )
         solutions = media_type == "application/sparql-results+json" and b'"bindings"' in body
     else:
         service = QueryService(settings, evaluators=1)
@@ -304,9 +369,14 @@ def _ask(endpoint: str, query: str, fmt: str, timeout: float) -> tuple[bytes, st
     import urllib.request
 
     request = urllib.request.Request(
-        endpoint, data=urllib.parse.urlencode({"query": query}).encode(), method="POST",
-        headers={"Accept": ACCEPT[fmt], "Content-Type": "application/x-www-form-urlencoded",
-                 "User-Agent": f"nolsi/{_version()}"},
+        endpoint,
+        data=urllib.parse.urlencode({"query": query}).encode(),
+        method="POST",
+        headers={
+            "Accept": ACCEPT[fmt],
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": f"nolsi/{_version()}",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout + 10) as response:

@@ -28,8 +28,12 @@ PERSISTENCE_POLICY = URIRef("http://www.w3.org/2000/10/swap/pim/doc#persistenceP
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "https://www.iana.org/assignments/media-types/"
 MEDIA_TYPES = {
-    "nq": "application/n-quads", "trig": "application/trig", "ttl": "text/turtle",
-    "nt": "application/n-triples", "jsonld": "application/ld+json", "rdf": "application/rdf+xml",
+    "nq": "application/n-quads",
+    "trig": "application/trig",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
 }
 # Outgoing links, grouped by the authority whose identifiers they use.
 AUTHORITIES = {
@@ -94,24 +98,41 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
             key = (iri(predicate), AUTHORITIES[host][0])
             links[key] = links.get(key, 0) + number(count)
     derived: dict[str, list[str]] = {}
-    for graph, document in rows("SELECT ?g ?d WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . GRAPH ?g {} } ORDER BY ?g ?d"):
+    for graph, document in rows(
+        "SELECT ?g ?d WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . GRAPH ?g {} } ORDER BY ?g ?d"
+    ):
         derived.setdefault(iri(graph), []).append(iri(document))
     return Statistics(
         triples=number(triples),
         entities=number(entities),
         subjects=number(subjects),
         objects=number(objects),
-        classes={iri(c): number(n) for c, n in rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")},
-        properties={iri(p): number(n) for p, n in rows("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")},
-        graphs={iri(g): number(n) for g, n in rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")},
+        classes={
+            iri(c): number(n)
+            for c, n in rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
+        },
+        properties={
+            iri(p): number(n) for p, n in rows("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
+        },
+        graphs={
+            iri(g): number(n)
+            for g, n in rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+        },
         derived_from=derived,
         links=dict(sorted(links.items())),
-        documents=[iri(d) for [d] in rows("SELECT DISTINCT ?d WHERE { ?d a <http://xmlns.com/foaf/0.1/Document> } ORDER BY ?d")],
+        documents=[
+            iri(d) for [d] in rows("SELECT DISTINCT ?d WHERE { ?d a <http://xmlns.com/foaf/0.1/Document> } ORDER BY ?d")
+        ],
     )
 
 
-def descriptions(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]) -> dict[str, Graph]:
-    return {"void.ttl": void(settings, version, stats, files), "dcat.ttl": dcat(settings, version, published, stats, files)}
+def descriptions(
+    settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]
+) -> dict[str, Graph]:
+    return {
+        "void.ttl": void(settings, version, stats, files),
+        "dcat.ttl": dcat(settings, version, published, stats, files),
+    }
 
 
 def iris(settings: Settings, version: str) -> dict[str, URIRef]:
@@ -139,14 +160,29 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
     graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
     graph.add((dataset, VOID.rootResource, URIRef("https://w3id.org/nolsi/id/ri/elixir-norway")))
     graph.add((dataset, VOID.exampleResource, URIRef("https://w3id.org/nolsi/id/service/tsd")))
-    for vocabulary in ("http://www.w3.org/ns/org#", "https://schema.org/", "http://www.w3.org/ns/dcat#", "http://www.w3.org/ns/prov#",
-                       "http://www.w3.org/2004/02/skos/core#", "http://data.europa.eu/eli/ontology#", "http://purl.org/dc/terms/",
-                       "http://xmlns.com/foaf/0.1/", "http://purl.org/cerif/frapo/", str(NOLSI)):
+    for vocabulary in (
+        "http://www.w3.org/ns/org#",
+        "https://schema.org/",
+        "http://www.w3.org/ns/dcat#",
+        "http://www.w3.org/ns/prov#",
+        "http://www.w3.org/2004/02/skos/core#",
+        "http://data.europa.eu/eli/ontology#",
+        "http://purl.org/dc/terms/",
+        "http://xmlns.com/foaf/0.1/",
+        "http://purl.org/cerif/frapo/",
+        str(NOLSI),
+    ):
         graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     for name in files:
         graph.add((dataset, VOID.dataDump, URIRef(f"{ids['release']}{name}")))
-    for predicate, value in ((VOID.triples, stats.triples), (VOID.entities, stats.entities), (VOID.distinctSubjects, stats.subjects),
-                             (VOID.distinctObjects, stats.objects), (VOID.classes, len(stats.classes)), (VOID.properties, len(stats.properties))):
+    for predicate, value in (
+        (VOID.triples, stats.triples),
+        (VOID.entities, stats.entities),
+        (VOID.distinctSubjects, stats.subjects),
+        (VOID.distinctObjects, stats.objects),
+        (VOID.classes, len(stats.classes)),
+        (VOID.properties, len(stats.properties)),
+    ):
         graph.add((dataset, predicate, Literal(value)))
     graph.add((dataset, DCAT3_VERSION, Literal(version)))
     for cls, count in stats.classes.items():
@@ -191,7 +227,9 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
         "An open knowledge graph of the Norwegian life-science research infrastructure landscape: research "
         "infrastructures and their nodes, host and funding organisations, agreements, grants and projects, "
         "laws and policies on research data, services and tools, data-classification levels and support "
-        "services. Every fact is kept in a named graph per source document.", lang="en")
+        "services. Every fact is kept in a named graph per source document.",
+        lang="en",
+    )
     publisher = URIRef(f"{settings.public_base}about#project")
     policy = URIRef(f"{settings.public_base}about#persistence")
     graph.add((catalog, RDF.type, DCAT.Catalog))
@@ -213,7 +251,9 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((dataset, DCTERMS.creator, publisher))
     graph.add((dataset, DCTERMS.license, LICENCE))
     graph.add((dataset, PERSISTENCE_POLICY, policy))
-    graph.add((dataset, DCTERMS.accessRights, URIRef("http://publications.europa.eu/resource/authority/access-right/PUBLIC")))
+    graph.add(
+        (dataset, DCTERMS.accessRights, URIRef("http://publications.europa.eu/resource/authority/access-right/PUBLIC"))
+    )
     graph.add((dataset, DCTERMS.modified, Literal(published.isoformat(), datatype=XSD.dateTime)))
     graph.add((dataset, DCTERMS.spatial, URIRef("http://publications.europa.eu/resource/authority/country/NOR")))
     graph.add((dataset, DCTERMS.language, URIRef("http://publications.europa.eu/resource/authority/language/ENG")))
@@ -266,8 +306,19 @@ def _sha256(body) -> str:
 
 def _graph() -> Graph:
     graph = Graph(bind_namespaces="none")
-    for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("prov", PROV),
-                              ("rdfs", RDFS), ("xsd", XSD), ("spdx", SPDX), ("sd", SD), ("nolsi", NOLSI), ("schema", SCHEMA)):
+    for prefix, namespace in (
+        ("void", VOID),
+        ("dcat", DCAT),
+        ("dct", DCTERMS),
+        ("foaf", FOAF),
+        ("prov", PROV),
+        ("rdfs", RDFS),
+        ("xsd", XSD),
+        ("spdx", SPDX),
+        ("sd", SD),
+        ("nolsi", NOLSI),
+        ("schema", SCHEMA),
+    ):
         graph.bind(prefix, namespace)
     return graph
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph
 
@@ -217,4 +217,4 @@ def version(store_dir: Path, digest: str) -> str:
     earlier = sorted((Path(store_dir) / store.BUILDS).glob(f"*-{short}"))
     if earlier:
         return earlier[0].name
-    return f"{datetime.now(timezone.utc):%Y-%m-%d}-{short}"
+    return f"{datetime.now(UTC):%Y-%m-%d}-{short}"

@@ -13,10 +13,10 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph
 from pyoxigraph import RdfFormat
@@ -84,7 +84,7 @@ def start(
     version: str,
     dataset: pyoxigraph.Store | None = None,
     progress: Callable[[str], None] = lambda message: None,
-) -> "Release":
+) -> Release:
     """Start writing release `version`: the dumps are serialised and compressed by two worker
     processes while the caller goes on (the pipeline writes the store meanwhile);
     `Release.finish` waits for them and completes the folder.
@@ -143,7 +143,7 @@ class Release:
             self.pool.join()
         report, stats = self.extra
         self.progress(f"wrote dumps: {sum(w.size for w in written) >> 20} MB compressed")
-        published = datetime.now(timezone.utc).replace(microsecond=0)
+        published = datetime.now(UTC).replace(microsecond=0)
         files = {w.name: w for w in sorted(written, key=lambda w: w.name)}
         temp, settings = self.temp, self.settings
         for name, graph in describe.descriptions(settings, self.version, published, stats, files).items():
@@ -166,8 +166,10 @@ def _write_dump(index: int) -> Written:
     """In a worker: serialise one dump from the sorted N-Quads or their merge, compress, write."""
     nquads, merge, folder, version = _SOURCES
     dump = DUMPS[index]
-    body = nquads if dump.holds == "graphs" and dump.format == RdfFormat.N_QUADS else _serialize(
-        nquads if dump.holds == "graphs" else merge, dump
+    body = (
+        nquads
+        if dump.holds == "graphs" and dump.format == RdfFormat.N_QUADS
+        else _serialize(nquads if dump.holds == "graphs" else merge, dump)
     )
     name = file_name(version, dump)
     data = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if dump.compress else body
@@ -189,7 +191,7 @@ def merged_triples(nquads: bytes) -> bytes:
         end = nquads.find(b"\n", min(start + (8 << 20), size - 1)) + 1 or size
         triples = []
         for line in nquads[start:end].splitlines():
-            triple = line[:line.rindex(b" ", 0, len(line) - 2)]
+            triple = line[: line.rindex(b" ", 0, len(line) - 2)]
             if triple != previous:
                 triples.append(triple)
                 previous = triple
@@ -213,7 +215,11 @@ def _serialize(lines: bytes, dump: Dump) -> bytes:
     if dump.format == source:
         return lines
     parsed = pyoxigraph.parse(lines, format=source)
-    return pyoxigraph.serialize(parsed, format=dump.format, prefixes=PREFIXES if dump.format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None)
+    return pyoxigraph.serialize(
+        parsed,
+        format=dump.format,
+        prefixes=PREFIXES if dump.format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None,
+    )
 
 
 def _checksums(folder: Path, known: dict[str, str]) -> None:

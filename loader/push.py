@@ -43,7 +43,11 @@ def push(release: Path, graph_store: str, timeout: float = 300) -> Pushed:
     for quad in pyoxigraph.parse(nquads, format=RdfFormat.N_QUADS):
         graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
     for name, triples in graphs.items():
-        _put(f"{graph_store}?{urllib.parse.urlencode({'graph': name})}", pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES), timeout)
+        _put(
+            f"{graph_store}?{urllib.parse.urlencode({'graph': name})}",
+            pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES),
+            timeout,
+        )
     merge = _dump(release, version, "nt")
     _put(f"{graph_store}?default", merge, timeout)
     return Pushed(len(graphs), merge.count(b"\n"), time.perf_counter() - started)

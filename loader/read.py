@@ -6,9 +6,9 @@ column of a syntax error, which we pass on as `FILE:LINE:COLUMN: message`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
@@ -63,7 +63,9 @@ def project_sources(data_dir: Path, ontology_dir: Path) -> list[Source]:
     would replace the served graph with an empty one and report success."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise ReadError(data_dir, "no such data folder; point --data-dir (or NOLSI_DATA_DIR) at the folder of data files")
+        raise ReadError(
+            data_dir, "no such data folder; point --data-dir (or NOLSI_DATA_DIR) at the folder of data files"
+        )
     data = sorted(data_dir.glob("*.ttl"))
     if not data:
         raise ReadError(data_dir, "the data folder holds no Turtle file (*.ttl); nothing to build")
@@ -101,8 +103,12 @@ def load_one(store: pyoxigraph.Store, source: Source) -> None:
     graph = NamedNode(source.graph)
     try:
         if source.format.supports_datasets:
-            quads = pyoxigraph.parse(path=source.path, format=source.format, base_iri=source.graph, rename_blank_nodes=True)
-            store.extend([q if q.graph_name != DefaultGraph() else Quad(q.subject, q.predicate, q.object, graph) for q in quads])
+            quads = pyoxigraph.parse(
+                path=source.path, format=source.format, base_iri=source.graph, rename_blank_nodes=True
+            )
+            store.extend(
+                [q if q.graph_name != DefaultGraph() else Quad(q.subject, q.predicate, q.object, graph) for q in quads]
+            )
         else:
             store.load(path=source.path, format=source.format, base_iri=source.graph, to_graph=graph)
     except SyntaxError as error:

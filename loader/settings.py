@@ -25,18 +25,33 @@ class Settings:
     ontology_dir: Path = _help("Folder of the ontology, vocabularies and imports.", default=ROOT / "ontology")
     shapes_dir: Path = _help("Folder of SHACL shapes every build must pass.", default=ROOT / "shapes")
     queries_dir: Path = _help("Folder of saved SPARQL queries.", default=ROOT / "queries")
-    store: Path = _help("Store folder: builds live in it, `current` points at the one served.", default=ROOT / "var" / "store")
+    store: Path = _help(
+        "Store folder: builds live in it, `current` points at the one served.", default=ROOT / "var" / "store"
+    )
     shapes: bool = _help("Validate with SHACL before building.", default=True)
     host: str = _help("Address to serve on.", default="127.0.0.1")
     port: int = _help("Port to serve on.", default=8000)
     workers: int = _help("Web worker processes (each with its own evaluators and cache).", default=1)
-    threads: int = _help("Requests a worker handles at once; more get 503 with Retry-After. Bodies are read before a thread is taken.", default=32)
+    threads: int = _help(
+        "Requests a worker handles at once; more get 503 with Retry-After. Bodies are read before a thread is taken.",
+        default=32,
+    )
     evaluators: int = _help("Query evaluator processes per worker: queries that run at once.", default=8)
-    queue_wait: float = _help("Seconds a query may wait for a free evaluator before it gets 503 with Retry-After.", default=2.0)
-    query_memory: int = _help("Bytes of memory one query may take beyond its evaluator's own; past it the query is stopped with 503.", default=1 << 30)
+    queue_wait: float = _help(
+        "Seconds a query may wait for a free evaluator before it gets 503 with Retry-After.", default=2.0
+    )
+    query_memory: int = _help(
+        "Bytes of memory one query may take beyond its evaluator's own; past it the query is stopped with 503.",
+        default=1 << 30,
+    )
     answer_bytes: int = _help("Largest answer sent, in bytes, before the format's own overhead.", default=256 << 20)
-    memory_quads: int = _help("Releases of at most this many quads are queried from an in-memory copy; larger ones from disk.", default=500_000)
-    header_timeout: float = _help("Seconds a client has to send its request headers, and then its request body.", default=10.0)
+    memory_quads: int = _help(
+        "Releases of at most this many quads are queried from an in-memory copy; larger ones from disk.",
+        default=500_000,
+    )
+    header_timeout: float = _help(
+        "Seconds a client has to send its request headers, and then its request body.", default=10.0
+    )
     cache_bytes: int = _help("Memory per worker for cached answers of the immutable release.", default=64_000_000)
     query_timeout: float = _help("Seconds a query may run before it is stopped.", default=30.0)
     row_limit: int = _help("Most result rows a query may return.", default=100_000)
@@ -44,10 +59,13 @@ class Settings:
     max_request_bytes: int = _help("Largest request body accepted.", default=1_000_000)
     public_base: str = _help("Public base IRI the entity IRIs live under.", default="https://w3id.org/nolsi/")
     service_allowlist: tuple[str, ...] = _help("SPARQL endpoints SERVICE may call (comma-separated).", default=())
-    backend: str = _help("SPARQL endpoint that holds the pushed release and answers every query; empty for the embedded store.", default="")
+    backend: str = _help(
+        "SPARQL endpoint that holds the pushed release and answers every query; empty for the embedded store.",
+        default="",
+    )
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then `NOLSI_*` variables, then `overrides` (None values are ignored)."""
         environ = os.environ if environ is None else environ
         values = {}

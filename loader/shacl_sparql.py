@@ -35,8 +35,8 @@ fail it, and the scratch graph is dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
@@ -50,32 +50,79 @@ DEFAULT_SEVERITY = SH.Violation
 
 # Predicates in the sh: namespace that are not constraints, or that this module handles itself.
 NOT_CONSTRAINTS = {
-    SH.path, SH.name, SH.description, SH.message, SH.severity, SH.order, SH.group, SH.defaultValue,
-    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target, SH.deactivated,
-    SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.qualifiedValueShapesDisjoint, SH.declare,
-    SH.select, SH.prefixes,
+    SH.path,
+    SH.name,
+    SH.description,
+    SH.message,
+    SH.severity,
+    SH.order,
+    SH.group,
+    SH.defaultValue,
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.target,
+    SH.deactivated,
+    SH.flags,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH.qualifiedValueShapesDisjoint,
+    SH.declare,
+    SH.select,
+    SH.prefixes,
 }
 VALUE_TESTS = {
-    SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.languageIn, SH["in"], SH.minInclusive, SH.maxInclusive,
-    SH.minExclusive, SH.maxExclusive, SH.minLength, SH.maxLength, SH.node, SH["and"], SH["or"], SH["not"], SH.xone,
+    SH["class"],
+    SH.datatype,
+    SH.nodeKind,
+    SH.pattern,
+    SH.languageIn,
+    SH["in"],
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.minExclusive,
+    SH.maxExclusive,
+    SH.minLength,
+    SH.maxLength,
+    SH.node,
+    SH["and"],
+    SH["or"],
+    SH["not"],
+    SH.xone,
 }
 COUNTS = {SH.minCount, SH.maxCount, SH.hasValue, SH.uniqueLang, SH.qualifiedValueShape}
 COMPONENTS = {
-    SH["class"]: SH.ClassConstraintComponent, SH.datatype: SH.DatatypeConstraintComponent,
-    SH.nodeKind: SH.NodeKindConstraintComponent, SH.pattern: SH.PatternConstraintComponent,
-    SH.languageIn: SH.LanguageInConstraintComponent, SH["in"]: SH.InConstraintComponent,
-    SH.minInclusive: SH.MinInclusiveConstraintComponent, SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
-    SH.minExclusive: SH.MinExclusiveConstraintComponent, SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
-    SH.minLength: SH.MinLengthConstraintComponent, SH.maxLength: SH.MaxLengthConstraintComponent,
-    SH.node: SH.NodeConstraintComponent, SH["and"]: SH.AndConstraintComponent, SH["or"]: SH.OrConstraintComponent,
-    SH["not"]: SH.NotConstraintComponent, SH.xone: SH.XoneConstraintComponent,
-    SH.minCount: SH.MinCountConstraintComponent, SH.maxCount: SH.MaxCountConstraintComponent,
-    SH.hasValue: SH.HasValueConstraintComponent, SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.node: SH.NodeConstraintComponent,
+    SH["and"]: SH.AndConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH["not"]: SH.NotConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
     SH.property: SH.PropertyConstraintComponent,
 }
 NODE_KINDS = {
-    SH.IRI: "isIRI({x})", SH.BlankNode: "isBlank({x})", SH.Literal: "isLiteral({x})",
-    SH.BlankNodeOrIRI: "!isLiteral({x})", SH.BlankNodeOrLiteral: "!isIRI({x})", SH.IRIOrLiteral: "!isBlank({x})",
+    SH.IRI: "isIRI({x})",
+    SH.BlankNode: "isBlank({x})",
+    SH.Literal: "isLiteral({x})",
+    SH.BlankNodeOrIRI: "!isLiteral({x})",
+    SH.BlankNodeOrLiteral: "!isIRI({x})",
+    SH.IRIOrLiteral: "!isBlank({x})",
 }
 COMPARISONS = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
@@ -139,7 +186,9 @@ def targeted_shapes(shapes: Graph) -> list:
     return sorted(found, key=str)
 
 
-def compile_shapes(shapes: Graph, ill_typed: dict[URIRef, list] | None = None, subclasses: dict | None = None) -> Compiled:
+def compile_shapes(
+    shapes: Graph, ill_typed: dict[URIRef, list] | None = None, subclasses: dict | None = None
+) -> Compiled:
     """Compile every targeted shape; the ones that cannot be compiled go to `unsupported`.
 
     `ill_typed` maps a datatype to the literals of that datatype in the data that pySHACL does not
@@ -269,7 +318,10 @@ def _evaluate_group(store: pyoxigraph.Store, focus: Focus, checks: list[Check]) 
 
 
 def _evaluate(store: pyoxigraph.Store, check: Check) -> list[Row]:
-    return [Row(check, solution["this"], solution["value"] if check.has_value else None) for solution in store.query(check.query)]
+    return [
+        Row(check, solution["this"], solution["value"] if check.has_value else None)
+        for solution in store.query(check.query)
+    ]
 
 
 def _term(text: str):
@@ -291,7 +343,7 @@ def _run_inherited() -> list[tuple]:
 
 
 class _Helper:
-    def __init__(self, store: pyoxigraph.Store, groups: list, claim: "_Claims", index: dict):
+    def __init__(self, store: pyoxigraph.Store, groups: list, claim: _Claims, index: dict):
         import multiprocessing
 
         global _INHERITED
@@ -342,8 +394,7 @@ def ox_term(node) -> str:
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-            .replace("\t", "\\t"))
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 def path_text(shapes: Graph, node) -> str:
@@ -358,7 +409,10 @@ def path_text(shapes: Graph, node) -> str:
             raise Unsupported("a sequence path of fewer than two members")
         return "(" + "/".join(path_text(shapes, item) for item in items) + ")"
     kinds = {
-        SH.inversePath: "^{}", SH.alternativePath: None, SH.zeroOrMorePath: "{}*", SH.oneOrMorePath: "{}+",
+        SH.inversePath: "^{}",
+        SH.alternativePath: None,
+        SH.zeroOrMorePath: "{}*",
+        SH.oneOrMorePath: "{}+",
         SH.zeroOrOnePath: "{}?",
     }
     found = [(p, o) for p, o in shapes.predicate_objects(node) if p in kinds]
@@ -428,7 +482,11 @@ class _Compiler:
         parts = []
         for cls in self.g.objects(shape, SH.targetClass):
             parts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {term(cls)} . }}")
-        if (shape, RDF.type, RDFS.Class) in self.g or (shape, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in self.g:
+        if (shape, RDF.type, RDFS.Class) in self.g or (
+            shape,
+            RDF.type,
+            URIRef("http://www.w3.org/2002/07/owl#Class"),
+        ) in self.g:
             parts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {term(shape)} . }}")
         nodes = list(self.g.objects(shape, SH.targetNode))
         if nodes:
@@ -458,8 +516,10 @@ class _Compiler:
         targets = self.targets(shape)
         if not targets:
             return None, []
-        update = (f"INSERT {{ GRAPH <{SCRATCH}> {{ <{node}> <{FOCUS}> ?this }} }} "
-                  f"WHERE {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}")
+        update = (
+            f"INSERT {{ GRAPH <{SCRATCH}> {{ <{node}> <{FOCUS}> ?this }} }} "
+            f"WHERE {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}"
+        )
         focus = f"GRAPH <{SCRATCH}> {{ <{node}> <{FOCUS}> ?this }}"
         checks = self.shape_checks(shape, focus)
         return Focus(shape, node, update), checks
@@ -481,7 +541,11 @@ class _Compiler:
                 checks += self.property_shape_checks(value, focus)
             elif predicate == SH.hasValue:
                 test = f"sameTerm(?this, {term(value)})"
-                checks.append(self.check(shape, predicate, None, f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER(!({test})) }}", False))
+                checks.append(
+                    self.check(
+                        shape, predicate, None, f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER(!({test})) }}", False
+                    )
+                )
             elif predicate in VALUE_TESTS:
                 test = self.value_test(shape, predicate, value, "?this")
                 query = f"SELECT DISTINCT ?this (?this AS ?value) WHERE {{ {focus} FILTER(!({test})) }}"
@@ -507,40 +571,55 @@ class _Compiler:
                 if n == 1:
                     query = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?_w . }} }}"
                 else:
-                    query = (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?_w . }} }} "
-                             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?_w) < {n})")
+                    query = (
+                        f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?_w . }} }} "
+                        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?_w) < {n})"
+                    )
                 checks.append(self.check(shape, predicate, path_node, query, False))
             elif predicate == SH.maxCount:
                 n = self.integer(shape, value)
                 if n == 0:
                     query = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER EXISTS {{ ?this {path} ?_w . }} }}"
                 else:
-                    query = (f"SELECT ?this WHERE {{ {focus} ?this {path} ?_w . }} "
-                             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?_w) > {n})")
+                    query = (
+                        f"SELECT ?this WHERE {{ {focus} ?this {path} ?_w . }} "
+                        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?_w) > {n})"
+                    )
                 checks.append(self.check(shape, predicate, path_node, query, False))
             elif predicate == SH.hasValue:
-                query = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} {term(value)} . }} }}"
+                query = (
+                    f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} {term(value)} . }} }}"
+                )
                 checks.append(self.check(shape, predicate, path_node, query, False))
             elif predicate == SH.uniqueLang:
                 if not (isinstance(value, Literal) and isinstance(value.value, bool)):
                     raise Unsupported(f"{shape} has a sh:uniqueLang that is not a boolean")
                 if not value.value:
                     continue
-                query = (f"SELECT ?this WHERE {{ {focus} ?this {path} ?_a, ?_b . "
-                         f"FILTER(isLiteral(?_a) && LANG(?_a) != \"\" && !sameTerm(?_a, ?_b) && isLiteral(?_b) "
-                         f"&& LCASE(LANG(?_a)) = LCASE(LANG(?_b))) }} GROUP BY ?this (LCASE(LANG(?_a)) AS ?_lang)")
+                query = (
+                    f"SELECT ?this WHERE {{ {focus} ?this {path} ?_a, ?_b . "
+                    f'FILTER(isLiteral(?_a) && LANG(?_a) != "" && !sameTerm(?_a, ?_b) && isLiteral(?_b) '
+                    f"&& LCASE(LANG(?_a)) = LCASE(LANG(?_b))) }} GROUP BY ?this (LCASE(LANG(?_a)) AS ?_lang)"
+                )
                 checks.append(self.check(shape, predicate, path_node, query, False))
             elif predicate == SH.qualifiedValueShape:
-                if any(isinstance(v, Literal) and v.value is True for v in self.g.objects(shape, SH.qualifiedValueShapesDisjoint)):
+                if any(
+                    isinstance(v, Literal) and v.value is True
+                    for v in self.g.objects(shape, SH.qualifiedValueShapesDisjoint)
+                ):
                     raise Unsupported(f"{shape} uses sh:qualifiedValueShapesDisjoint")
                 conforms = self.conforms(value, "?_w")
-                for bound, component, op in ((qualified_min, SH.QualifiedMinCountConstraintComponent, "<"),
-                                             (qualified_max, SH.QualifiedMaxCountConstraintComponent, ">")):
+                for bound, component, op in (
+                    (qualified_min, SH.QualifiedMinCountConstraintComponent, "<"),
+                    (qualified_max, SH.QualifiedMaxCountConstraintComponent, ">"),
+                ):
                     if bound is None:
                         continue
                     n = self.integer(shape, bound)
-                    query = (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?_w . FILTER({conforms}) }} }} "
-                             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?_w) {op} {n})")
+                    query = (
+                        f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?_w . FILTER({conforms}) }} }} "
+                        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?_w) {op} {n})"
+                    )
                     checks.append(self.check(shape, component, path_node, query, False, is_component=True))
             elif predicate in VALUE_TESTS:
                 test = self.value_test(shape, predicate, value, "?value")
@@ -577,7 +656,7 @@ class _Compiler:
             if value == RDFS.Literal:
                 return f"isLiteral({x})"
             if value == RDFS.Datatype:
-                return f"(isLiteral({x}) && LANG({x}) = \"\")"
+                return f'(isLiteral({x}) && LANG({x}) = "")'
             bad = "".join(f" && !sameTerm({x}, {ox_term(b)})" for b in self.ill_typed.get(value, ()))
             return f"(isLiteral({x}) && DATATYPE({x}) = {term(value)}{bad})"
         if predicate == SH.nodeKind:
@@ -590,14 +669,16 @@ class _Compiler:
             if set(flags) - SUPPORTED_FLAGS:
                 raise Unsupported(f"{shape} has sh:flags {flags!r}")
             flag_text = f', "{flags}"' if flags else ""
-            return f"(!isBlank({x}) && REGEX(STR({x}), \"{_escape(str(value))}\"{flag_text}))"
+            return f'(!isBlank({x}) && REGEX(STR({x}), "{_escape(str(value))}"{flag_text}))'
         if predicate == SH.languageIn:
             languages = sorted({str(item).lower() for item in Collection(self.g, value)})
             if "*" in languages:
-                return f"(isLiteral({x}) && LANG({x}) != \"\")"
+                return f'(isLiteral({x}) && LANG({x}) != "")'
             listed = ", ".join(f'"{_escape(lang)}"' for lang in languages)
-            return (f"(isLiteral({x}) && LANG({x}) != \"\" && (LCASE(LANG({x})) IN ({listed}) || "
-                    f"LCASE(STRBEFORE(CONCAT(LANG({x}), \"-\"), \"-\")) IN ({listed})))")
+            return (
+                f'(isLiteral({x}) && LANG({x}) != "" && (LCASE(LANG({x})) IN ({listed}) || '
+                f'LCASE(STRBEFORE(CONCAT(LANG({x}), "-"), "-")) IN ({listed})))'
+            )
         if predicate == SH["in"]:
             members = list(Collection(self.g, value))
             if not members:
@@ -674,17 +755,24 @@ class _Compiler:
             elif predicate == SH.uniqueLang:
                 if isinstance(value, Literal) and value.value is True:
                     a, b = self.var(), self.var()
-                    parts.append(f"NOT EXISTS {{ {x} {path} {a}, {b} . FILTER(isLiteral({a}) && LANG({a}) != \"\" && "
-                                 f"!sameTerm({a}, {b}) && isLiteral({b}) && LCASE(LANG({a})) = LCASE(LANG({b}))) }}")
+                    parts.append(
+                        f'NOT EXISTS {{ {x} {path} {a}, {b} . FILTER(isLiteral({a}) && LANG({a}) != "" && '
+                        f"!sameTerm({a}, {b}) && isLiteral({b}) && LCASE(LANG({a})) = LCASE(LANG({b}))) }}"
+                    )
             elif predicate == SH.qualifiedValueShape:
                 low, high = self.one(shape, SH.qualifiedMinCount), self.one(shape, SH.qualifiedMaxCount)
-                if any(isinstance(v, Literal) and v.value is True for v in self.g.objects(shape, SH.qualifiedValueShapesDisjoint)):
+                if any(
+                    isinstance(v, Literal) and v.value is True
+                    for v in self.g.objects(shape, SH.qualifiedValueShapesDisjoint)
+                ):
                     raise Unsupported(f"{shape} uses sh:qualifiedValueShapesDisjoint")
                 for bound, negate in ((low, False), (high, True)):
                     if bound is None:
                         continue
                     n = self.integer(shape, bound) + (1 if negate else 0)
-                    parts.append(("!" if negate else "") + self.at_least(x, path, n, lambda v, s=value: self.conforms(s, v)))
+                    parts.append(
+                        ("!" if negate else "") + self.at_least(x, path, n, lambda v, s=value: self.conforms(s, v))
+                    )
         if tests:
             parts.append(f"NOT EXISTS {{ {x} {path} {w} . FILTER(!({' && '.join(tests)})) }}")
         return parts
@@ -697,7 +785,7 @@ class _Compiler:
             raise Unsupported(f"a nested count of {n}")
         names = [self.var() for _ in range(n)]
         pattern = " . ".join(f"{x} {path} {v}" for v in names)
-        filters = [f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1:]]
+        filters = [f"!sameTerm({a}, {b})" for i, a in enumerate(names) for b in names[i + 1 :]]
         if condition is not None:
             filters += [condition(v) for v in names]
         where = pattern + (f" . FILTER({' && '.join(filters)})" if filters else "")

@@ -17,9 +17,9 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pyoxigraph
 
@@ -126,7 +126,9 @@ def build_lock(store: Path) -> Iterator[None]:
 MERGE_INTO_DEFAULT_GRAPH = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def write(source: pyoxigraph.Store, store: Path, version: str, before_switch: Callable[[], object] | None = None) -> Path:
+def write(
+    source: pyoxigraph.Store, store: Path, version: str, before_switch: Callable[[], object] | None = None
+) -> Path:
     """Write `source` as build `version` and make it current; return the build's folder.
 
     The build's default graph is the RDF merge of its named graphs, materialised: SPARQL's

@@ -9,11 +9,11 @@ own; `tests/test_shacl_compiled.py` proves that both give the same results.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pyoxigraph
 from rdflib import BNode, Graph, Literal, URIRef
@@ -85,7 +85,9 @@ def load_ontology(ontology_dir: Path) -> Graph:
     return parse_graph(turtle_files(Path(ontology_dir)))
 
 
-def validate(data_graph: Graph, shapes_graph: Graph, ont_graph: Graph, targets_from: pyoxigraph.Store | None = None) -> Report:
+def validate(
+    data_graph: Graph, shapes_graph: Graph, ont_graph: Graph, targets_from: pyoxigraph.Store | None = None
+) -> Report:
     """Validate with pySHACL, SPARQL-based targets evaluated by Oxigraph (over `targets_from`, the
     same data as `data_graph`, when the caller already has it in a store).
 
@@ -193,8 +195,15 @@ def is_ill_typed(literal: pyoxigraph.Literal, datatype: URIRef) -> bool:
     if getattr(value, "ill_typed", None) is True:
         return True
     python_types = {
-        XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
-        XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
+        XSD.string: (str, bytes),
+        RDF.langString: (str, bytes),
+        XSD.integer: int,
+        XSD.float: float,
+        XSD.decimal: Decimal,
+        XSD.boolean: bool,
+        XSD.date: date,
+        XSD.time: time,
+        XSD.dateTime: datetime,
     }
     expected = python_types.get(datatype)
     return expected is not None and not isinstance(value.value, expected)

@@ -30,4 +30,6 @@ class NegotiatingRequest(Request):
 
 @lru_cache(maxsize=512)  # clients send the same few headers again and again
 def _ranges(header: str) -> tuple[tuple[str, float], ...]:
-    return tuple((value.split(";", 1)[0].strip(), quality) for value, quality in parse_accept_header(header, MIMEAccept))
+    return tuple(
+        (value.split(";", 1)[0].strip(), quality) for value, quality in parse_accept_header(header, MIMEAccept)
+    )

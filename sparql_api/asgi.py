@@ -30,7 +30,7 @@ BUFFERED = 1 << 20
 _END = object()
 
 
-def create() -> "Adapter":
+def create() -> Adapter:
     """The application granian serves (`--factory`): settings from the `NOLSI_*` environment."""
     from sparql_api.app import create_app
     from sparql_api.evaluator import die_with
@@ -68,7 +68,13 @@ class Adapter:
                 pass
             return
         if self.active >= self.settings.threads:
-            await _plain(send, 503, f"The server is handling {self.active} requests, its most; please retry.", scope, retry_after=1)
+            await _plain(
+                send,
+                503,
+                f"The server is handling {self.active} requests, its most; please retry.",
+                scope,
+                retry_after=1,
+            )
             return
         self.active += 1
         loop = asyncio.get_running_loop()
@@ -79,7 +85,13 @@ class Adapter:
             await send({"type": "http.response.body", "body": head, "more_body": rest is not None})
             while rest is not None:
                 chunk = await loop.run_in_executor(self.executor, next, rest, _END)
-                await send({"type": "http.response.body", "body": b"" if chunk is _END else chunk, "more_body": chunk is not _END})
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"" if chunk is _END else chunk,
+                        "more_body": chunk is not _END,
+                    }
+                )
                 if chunk is _END:
                     break
         except OSError:  # the client went away while the answer was sent
@@ -103,7 +115,9 @@ class Adapter:
                 while True:
                     message = await receive()
                     if message["type"] == "http.disconnect":  # gone, or a body the server could not read (bad chunking)
-                        raise _Refused(400, "Bad Request: the request body ended early or its chunked framing is invalid.")
+                        raise _Refused(
+                            400, "Bad Request: the request body ended early or its chunked framing is invalid."
+                        )
                     chunk = message.get("body", b"")
                     size += len(chunk)
                     if size > limit:
@@ -112,18 +126,25 @@ class Adapter:
                     if not message.get("more_body", False):
                         return b"".join(parts)
         except TimeoutError:
-            raise _Refused(408, f"Request Timeout: the body did not arrive within {self.settings.header_timeout:g} s.") from None
+            raise _Refused(
+                408, f"Request Timeout: the body did not arrive within {self.settings.header_timeout:g} s."
+            ) from None
         except (_Refused, asyncio.CancelledError):
             raise
         except Exception as error:  # the server could not read the body: bad chunked framing and the like
-            raise _Refused(400, f"Bad Request: the request body could not be read ({error or type(error).__name__}).") from None
+            raise _Refused(
+                400, f"Bad Request: the request body could not be read ({error or type(error).__name__})."
+            ) from None
 
     def _run(self, environ: dict):
         """Flask in a worker thread: status, headers, the first up to BUFFERED bytes, and the rest's iterator or None."""
         started: list = []
 
         def start_response(status: str, headers: list, exc_info=None):
-            started[:] = [int(status.split(" ", 1)[0]), [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]]
+            started[:] = [
+                int(status.split(" ", 1)[0]),
+                [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            ]
 
         iterable = self.app(environ, start_response)
         iterator = iter(iterable)
@@ -212,7 +233,11 @@ def _environ(scope, body: bytes) -> dict:
 async def _plain(send, status: int, message: str, scope, retry_after: int | None = None) -> None:
     incoming = _header(scope, b"request-id") or ""
     request_id = incoming if SAFE_ID.match(incoming) else uuid.uuid4().hex
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"request-id", request_id.encode()), (b"connection", b"close")]
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"request-id", request_id.encode()),
+        (b"connection", b"close"),
+    ]
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

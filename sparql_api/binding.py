@@ -58,6 +58,6 @@ def write(template: str, values: dict[str, pyoxigraph.NamedNode | pyoxigraph.Lit
                 term = f"({term} AS {token.group()})"
             elif depth == 0 and clause == "ordering":
                 term = f"({term})"
-            pieces += [template[last:token.start()], term]
+            pieces += [template[last : token.start()], term]
             last = token.end()
     return "".join(pieces) + template[last:]

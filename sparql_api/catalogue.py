@@ -46,12 +46,21 @@ LEXICAL = {
     "iri": (IRI, "is not an absolute IRI", NamedNode),
     "integer": (re.compile(r"[+-]?[0-9]{1,18}"), "is not an integer", _typed("integer", lambda raw: str(int(raw)))),
     # the xsd:decimal lexical space: no exponent, so no huge expansions
-    "decimal": (re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,10})?|\.[0-9]{1,10})"), "is not a finite decimal number such as 3.5",
-                _typed("decimal")),
-    "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "is not a date as YYYY-MM-DD",
-             _typed("date", lambda raw: date.fromisoformat(raw).isoformat())),
-    "boolean": (re.compile(r"(?i:true|false|1|0)"), "is not true or false",
-                _typed("boolean", lambda raw: "true" if raw.lower() in ("true", "1") else "false")),
+    "decimal": (
+        re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,10})?|\.[0-9]{1,10})"),
+        "is not a finite decimal number such as 3.5",
+        _typed("decimal"),
+    ),
+    "date": (
+        re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+        "is not a date as YYYY-MM-DD",
+        _typed("date", lambda raw: date.fromisoformat(raw).isoformat()),
+    ),
+    "boolean": (
+        re.compile(r"(?i:true|false|1|0)"),
+        "is not true or false",
+        _typed("boolean", lambda raw: "true" if raw.lower() in ("true", "1") else "false"),
+    ),
 }
 
 
@@ -105,7 +114,7 @@ class Parameter:
             return NamedNode(self.namespace + raw) if self.type == "concept" else Literal(raw)
         if self.type == "entity":
             iri = raw if raw.startswith(self.namespace) else self.namespace + raw
-            if not NAME.match(iri[len(self.namespace):]):
+            if not NAME.match(iri[len(self.namespace) :]):
                 raise self._error(f"{raw!r} is not a slug or an IRI under {self.namespace}")
             return NamedNode(iri)
         if self.type == "string":
@@ -119,12 +128,19 @@ class Parameter:
             raise self._error(f"{raw!r} {problem}") from None
 
     def _error(self, problem: str) -> ParameterError:
-        return ParameterError(self.name, f"parameter {self.name!r}: {problem}; expected {self.accepts()}", self.accepts())
+        return ParameterError(
+            self.name, f"parameter {self.name!r}: {problem}; expected {self.accepts()}", self.accepts()
+        )
 
     def describe(self) -> dict:
         return {
-            "name": self.name, "type": self.type, "required": self.required, "default": self.default,
-            "example": self.example, "description": self.description, "values": list(self.values),
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "example": self.example,
+            "description": self.description,
+            "values": list(self.values),
         }
 
 
@@ -151,15 +167,23 @@ class SavedQuery:
             raw = given.get(parameter.name, parameter.default)
             if raw is None or raw == "":
                 if parameter.required:
-                    raise ParameterError(parameter.name, f"parameter {parameter.name!r} is required; expected {parameter.accepts()}", parameter.accepts())
+                    raise ParameterError(
+                        parameter.name,
+                        f"parameter {parameter.name!r} is required; expected {parameter.accepts()}",
+                        parameter.accepts(),
+                    )
                 continue
             bound.append((parameter.name, parameter.bind(raw)))
         return tuple(bound)
 
     def describe(self) -> dict:
         return {
-            "name": self.name, "title": self.title, "description": self.description, "tags": list(self.tags),
-            "form": self.form, "parameters": [p.describe() for p in self.parameters],
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "tags": list(self.tags),
+            "form": self.form,
+            "parameters": [p.describe() for p in self.parameters],
         }
 
 
@@ -202,8 +226,10 @@ def parse(path: Path, ontology_dir: Path) -> SavedQuery:
     try:
         form = _form(text, names)
     except SyntaxError as error:
-        raise QueryFileError(f"{path}: not a valid SPARQL query once its parameters are bound "
-                             f"(no parameter in BOUND() or a VALUES header): {error}") from None
+        raise QueryFileError(
+            f"{path}: not a valid SPARQL query once its parameters are bound "
+            f"(no parameter in BOUND() or a VALUES header): {error}"
+        ) from None
     tags = tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip())
     return SavedQuery(name, meta["title"], meta["description"], tags, tuple(parameters), text, form, path)
 
@@ -212,7 +238,9 @@ def _form(text: str, parameters: list[str]) -> str:
     """The query form, found by running the query on an empty store, as it is and with every
     parameter bound; that also checks that it parses both ways."""
     pyoxigraph.Store().query(text)
-    result = pyoxigraph.Store().query(binding.write(text, {name: pyoxigraph.NamedNode("urn:nolsi:probe") for name in parameters}))
+    result = pyoxigraph.Store().query(
+        binding.write(text, {name: pyoxigraph.NamedNode("urn:nolsi:probe") for name in parameters})
+    )
     if isinstance(result, pyoxigraph.QueryBoolean):
         return "ASK"
     if isinstance(result, pyoxigraph.QuerySolutions):
@@ -236,7 +264,9 @@ def _parameter(spec: str, path: Path, number: int, ontology_dir: Path) -> Parame
             options[key] = value
         else:
             flags.add(key)
-    unknown = (set(options) - {"type", "default", "example", "values", "scheme", "kind", "lang", "description"}) | (flags - {"required"})
+    unknown = (set(options) - {"type", "default", "example", "values", "scheme", "kind", "lang", "description"}) | (
+        flags - {"required"}
+    )
     if unknown:
         raise QueryFileError(f"{where}: unknown parameter option(s) {', '.join(sorted(unknown))}")
     kind = options.get("type", "string")
@@ -256,9 +286,15 @@ def _parameter(spec: str, path: Path, number: int, ontology_dir: Path) -> Parame
     elif kind == "enum" and not values:
         raise QueryFileError(f"{where}: an enum parameter lists its values=a|b|c")
     parameter = Parameter(
-        name=words[0], type=kind, required="required" in flags, default=options.get("default"),
-        example=options.get("example"), description=options.get("description", ""), values=values,
-        namespace=namespace, language=options.get("lang"),
+        name=words[0],
+        type=kind,
+        required="required" in flags,
+        default=options.get("default"),
+        example=options.get("example"),
+        description=options.get("description", ""),
+        values=values,
+        namespace=namespace,
+        language=options.get("lang"),
     )
     for label in ("default", "example"):
         value = getattr(parameter, label)
@@ -284,7 +320,7 @@ def _scheme(scheme: str, ontology_dir: Path, where: str) -> tuple[str, tuple[str
         "OPTIONAL { ?c <https://w3id.org/nolsi/ontology#rank> ?rank } } ORDER BY ?rank ?c",
         substitutions={pyoxigraph.Variable("scheme"): pyoxigraph.NamedNode(namespace)},
     )
-    values = tuple(s["c"].value[len(namespace):] for s in concepts if s["c"].value.startswith(namespace))
+    values = tuple(s["c"].value[len(namespace) :] for s in concepts if s["c"].value.startswith(namespace))
     if not values:
         raise QueryFileError(f"{where}: the scheme {namespace} has no concepts in {path}")
     return namespace, values

@@ -15,8 +15,24 @@ import pandas as pd
 import requests
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-                              "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+INTEGERS = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 NUMBERS = {XSD + t for t in ("decimal", "double", "float")}
 
 
@@ -44,8 +60,10 @@ class Client:
     def sparql(self, query: str) -> pd.DataFrame:
         """Run any SELECT or ASK query (POSTed, so long queries work)."""
         response = self.session.post(
-            self.base_url + "/sparql", data={"query": query},
-            headers={"Accept": "application/sparql-results+json"}, timeout=self.timeout,
+            self.base_url + "/sparql",
+            data={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=self.timeout,
         )
         _check(response)
         return frame(response.json())

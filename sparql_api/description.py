@@ -22,7 +22,9 @@ from sparql_api.service import Asked
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 RESULT_FORMATS = tuple(f.w3c for f in formats.SOLUTIONS + formats.GRAPHS)
-GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+GRAPH_COUNTS = (
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+)
 
 _counts: dict[str, dict[str | None, int]] = {}
 _counts_lock = threading.Lock()
@@ -47,7 +49,9 @@ def respond() -> Response:
 
 def examples() -> list[dict]:
     """The saved queries, as ready examples in the editor."""
-    return [{"name": q.name, "title": q.title, "query": q.text} for q in current_app.extensions["nolsi.queries"].values()]
+    return [
+        {"name": q.name, "title": q.title, "query": q.text} for q in current_app.extensions["nolsi.queries"].values()
+    ]
 
 
 def wants_html(accept, alternatives: tuple[formats.Format, ...]) -> bool:
@@ -109,4 +113,3 @@ def graph_counts(release: engine.Release) -> dict[str | None, int]:
             rows = (row.split("\t") for row in answer.body.decode().splitlines()[1:])
             _counts[release.version] = {g.strip("<>") or None: int(n.split("^^")[0].strip('"')) for g, n in rows}
         return dict(_counts[release.version])
-

@@ -39,8 +39,7 @@ def example_query(example: dict) -> str:
     except catalogue.ParameterError:
         return example["query"]
     shown = ", ".join(f"{p.name}={values.get(p.name) or p.default}" for p in saved.parameters if p.name in bound)
-    note = (f"# The saved query /queries/{saved.name}, its parameters written in: {shown}.\n"
-            if shown else "")
+    note = f"# The saved query /queries/{saved.name}, its parameters written in: {shown}.\n" if shown else ""
     return note + binding.write(saved.text, bound)
 
 

@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -71,7 +71,9 @@ def _look(store_dir: Path) -> Release:
     except FileNotFoundError:  # no `current` link: the folder may be a store itself, or nothing
         pass
     except (OSError, RuntimeError) as error:  # unreadable, or a link loop, while serving
-        raise store.StoreError(f"the store at {store_dir} cannot be read: {getattr(error, 'strerror', None) or error}") from None
+        raise store.StoreError(
+            f"the store at {store_dir} cannot be read: {getattr(error, 'strerror', None) or error}"
+        ) from None
     path = store.resolve(store_dir)
     return _release(str(path), os.stat(path).st_mtime)
 
@@ -84,4 +86,4 @@ def _resolved(store_dir: str, *identity) -> Release:
 
 @lru_cache(maxsize=8)
 def _release(path: str, mtime: float) -> Release:
-    return Release(path, Path(path).name, datetime.fromtimestamp(int(mtime), tz=timezone.utc))
+    return Release(path, Path(path).name, datetime.fromtimestamp(int(mtime), tz=UTC))

@@ -126,7 +126,9 @@ def evaluate(source: pyoxigraph.Store | str, job: Job, answer_bytes: int = Limit
         if isinstance(source, str):
             results = remote.query(source, text, job.default_graphs, job.named_graphs, job.base_iri)
         else:
-            options: dict = {"base_iri": job.base_iri}  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
+            options: dict = {
+                "base_iri": job.base_iri
+            }  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
             if job.default_graphs is not None or job.named_graphs is not None:
                 options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
                 options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
@@ -137,10 +139,17 @@ def evaluate(source: pyoxigraph.Store | str, job: Job, answer_bytes: int = Limit
     except _Unwritable as error:
         return _plain(503, str(error))
     except _TooLarge:
-        return _plain(503, f"The answer is larger than the {answer_bytes:,} bytes this endpoint sends; add a LIMIT or select less.")
+        return _plain(
+            503,
+            f"The answer is larger than the {answer_bytes:,} bytes this endpoint sends; add a LIMIT or select less.",
+        )
     except SyntaxError as error:
         return _plain(400, f"Malformed query: {prologue.syntax_error(str(error), job.query)}")
-    except (RuntimeError, OSError, ValueError) as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
+    except (
+        RuntimeError,
+        OSError,
+        ValueError,
+    ) as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
         return _plain(400, f"The query cannot be evaluated: {error}")
 
 
@@ -154,7 +163,12 @@ def _serialize(results, job: Job, answer_bytes: int) -> Answer:
             return Answer(200, results.serialize(format=target.engine), target.content_type, "boolean", 1)
         lines, rows, truncated = _capture(results, QueryResultsFormat.TSV, job.row_limit, 1, answer_bytes)
         if target.engine != QueryResultsFormat.TSV:
-            lines = _convert(lambda: pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(format=target.engine), target)
+            lines = _convert(
+                lambda: pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(
+                    format=target.engine
+                ),
+                target,
+            )
         return Answer(200, lines, target.content_type, "solutions", rows, truncated)
 
     if job.graph_format is None:
@@ -165,7 +179,10 @@ def _serialize(results, job: Job, answer_bytes: int) -> Answer:
     else:
         lines, rows, truncated = _capture(results, RdfFormat.N_TRIPLES, job.row_limit, 0, answer_bytes)
     if target.engine not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
-        lines = _convert(lambda: pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine), target)
+        lines = _convert(
+            lambda: pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine),
+            target,
+        )
     return Answer(200, lines, target.content_type, "graph", rows, truncated)
 
 
@@ -258,7 +275,10 @@ def _resident() -> int:
 def _in_memory(path: str, memory_quads: int) -> pyoxigraph.Store | None:
     """The release copied into memory if it has at most `memory_quads` quads, else None."""
     on_disk = pyoxigraph.Store.read_only(path)
-    if memory_quads <= 0 or len(list(islice(on_disk.quads_for_pattern(None, None, None, None), memory_quads + 1))) > memory_quads:
+    if (
+        memory_quads <= 0
+        or len(list(islice(on_disk.quads_for_pattern(None, None, None, None), memory_quads + 1))) > memory_quads
+    ):
         return None
     in_memory = pyoxigraph.Store()
     in_memory.bulk_extend(on_disk.quads_for_pattern(None, None, None, None))
@@ -376,7 +396,13 @@ def _loop(connection: Connection, limits: Limits, store: str, opened, failure: s
             try:
                 answer = evaluate(opened, job, limits.answer_bytes)
             except MemoryError:
-                answer = replace(_plain(503, f"The query needed more than the {limits.memory_bytes >> 20} MiB of memory a query may use."), retire=True)
+                answer = replace(
+                    _plain(
+                        503,
+                        f"The query needed more than the {limits.memory_bytes >> 20} MiB of memory a query may use.",
+                    ),
+                    retire=True,
+                )
             except Exception as error:  # the engine's own failures: report them, keep serving
                 answer = _plain(500, f"The query engine failed: {error}")
             finally:
@@ -419,7 +445,7 @@ class Zygote:
         theirs.close()
         self.lock = threading.Lock()
 
-    def evaluator(self) -> "Evaluator":
+    def evaluator(self) -> Evaluator:
         with self.lock:
             if not self.connection.poll(0) and not self.process.is_alive():
                 raise EOFError("the zygote has ended")
@@ -485,7 +511,9 @@ class _Slots:
                 self.free -= 1
                 return True
             if len(self.waiters) >= self.queue_size:
-                raise Busy(f"All query evaluators are busy and {len(self.waiters)} queries are waiting; please retry.", 1)
+                raise Busy(
+                    f"All query evaluators are busy and {len(self.waiters)} queries are waiting; please retry.", 1
+                )
             granted = threading.Event()
             self.waiters.append(granted)
         if granted.wait(timeout):
@@ -507,7 +535,14 @@ class _Slots:
 class Pool:
     """The evaluators of one web process, and admission to them (see the module docstring)."""
 
-    def __init__(self, size: int, limits: Limits = Limits(), queue_wait: float = 2.0, queue_size: int = 64, reserved: int | None = None):
+    def __init__(
+        self,
+        size: int,
+        limits: Limits = Limits(),
+        queue_wait: float = 2.0,
+        queue_size: int = 64,
+        reserved: int | None = None,
+    ):
         self.size, self.limits, self.queue_wait, self.queue_size = size, limits, queue_wait, queue_size
         # Warm evaluators are taken from the right; new ones join at the left, so a request never
         # waits for an evaluator to start while a started one is idle. (deque ops are atomic.)
@@ -533,7 +568,10 @@ class Pool:
         evaluator = self._checkout(job.store)
         try:
             evaluator.send(job)
-        except (EOFError, OSError):  # it ended while idle (killed from outside): the query has not started, use a new one
+        except (
+            EOFError,
+            OSError,
+        ):  # it ended while idle (killed from outside): the query has not started, use a new one
             evaluator.kill()
             evaluator = self._fork(job.store)
             try:
@@ -546,8 +584,11 @@ class Pool:
             if not evaluator.wait(min(LONG_AFTER, timeout)):
                 if not self._long.acquire(blocking=False):
                     self._replace(evaluator, job.store)
-                    raise Busy("Too many long-running queries are being answered right now; this one was stopped after "
-                               f"{LONG_AFTER:g} s to keep the endpoint responsive. Please retry later.", int(timeout))
+                    raise Busy(
+                        "Too many long-running queries are being answered right now; this one was stopped after "
+                        f"{LONG_AFTER:g} s to keep the endpoint responsive. Please retry later.",
+                        int(timeout),
+                    )
                 try:
                     if not evaluator.wait(timeout - (time.monotonic() - started)):
                         self._replace(evaluator, job.store)
@@ -557,7 +598,10 @@ class Pool:
             answer: Answer = evaluator.connection.recv()
         except (EOFError, OSError):
             evaluator.kill()
-            return _plain(503, "The query engine stopped while answering (out of memory or a crash); please retry or simplify the query.")
+            return _plain(
+                503,
+                "The query engine stopped while answering (out of memory or a crash); please retry or simplify the query.",
+            )
         if answer.retire:
             evaluator.kill()
         else:

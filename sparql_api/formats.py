@@ -36,18 +36,54 @@ class Format:
 
 
 SOLUTIONS = (
-    Format("json", "application/sparql-results+json", QueryResultsFormat.JSON, ("application/json",),
-           suffix="json", label="SPARQL JSON", w3c="SPARQL_Results_JSON"),
-    Format("xml", "application/sparql-results+xml", QueryResultsFormat.XML, ("application/xml", "text/xml"),
-           suffix="xml", label="SPARQL XML", w3c="SPARQL_Results_XML"),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        QueryResultsFormat.JSON,
+        ("application/json",),
+        suffix="json",
+        label="SPARQL JSON",
+        w3c="SPARQL_Results_JSON",
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        QueryResultsFormat.XML,
+        ("application/xml", "text/xml"),
+        suffix="xml",
+        label="SPARQL XML",
+        w3c="SPARQL_Results_XML",
+    ),
     Format("csv", "text/csv", QueryResultsFormat.CSV, suffix="csv", label="CSV", w3c="SPARQL_Results_CSV"),
-    Format("tsv", "text/tab-separated-values", QueryResultsFormat.TSV, suffix="tsv", label="TSV", w3c="SPARQL_Results_TSV"),
+    Format(
+        "tsv", "text/tab-separated-values", QueryResultsFormat.TSV, suffix="tsv", label="TSV", w3c="SPARQL_Results_TSV"
+    ),
 )
 GRAPHS = (
     Format("turtle", "text/turtle", RdfFormat.TURTLE, ("application/x-turtle",), "turtle", "ttl", "Turtle", "Turtle"),
-    Format("ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",), "nt", "nt", "N-Triples", "N-Triples"),
-    Format("jsonld", "application/ld+json", RdfFormat.JSON_LD, ("application/json",), "json-ld", "jsonld", "JSON-LD", "JSON-LD"),
-    Format("rdfxml", "application/rdf+xml", RdfFormat.RDF_XML, ("application/xml", "text/xml"), "xml", "rdf", "RDF/XML", "RDF_XML"),
+    Format(
+        "ntriples", "application/n-triples", RdfFormat.N_TRIPLES, ("text/plain",), "nt", "nt", "N-Triples", "N-Triples"
+    ),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        RdfFormat.JSON_LD,
+        ("application/json",),
+        "json-ld",
+        "jsonld",
+        "JSON-LD",
+        "JSON-LD",
+    ),
+    Format(
+        "rdfxml",
+        "application/rdf+xml",
+        RdfFormat.RDF_XML,
+        ("application/xml", "text/xml"),
+        "xml",
+        "rdf",
+        "RDF/XML",
+        "RDF_XML",
+    ),
     Format("nquads", "application/n-quads", RdfFormat.N_QUADS, (), "nquads", "nq", "N-Quads", "N-Quads"),
     Format("trig", "application/trig", RdfFormat.TRIG, (), "trig", "trig", "TriG", "TriG"),
 )
@@ -60,11 +96,28 @@ GRAPH_SUFFIXES = {f.suffix: f.name for f in GRAPHS}  # a page's `.ttl` ... to th
 def suffix_pattern(kinds: tuple[Format, ...], *extra: str) -> str:
     """`ttl|jsonld|...` for the formats of `kinds` (and `extra` suffixes such as html), for routes."""
     return "|".join([f.suffix for f in kinds] + list(extra))
+
+
 BY_NAME = {f.name: f for f in SOLUTIONS + GRAPHS}
-NAME_ALIASES = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json-ld": "jsonld", "srj": "json", "srx": "xml"}
+NAME_ALIASES = {
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "nq": "nquads",
+    "rdf": "rdfxml",
+    "json-ld": "jsonld",
+    "srj": "json",
+    "srx": "xml",
+}
 # What a bare name means when the result is a graph: SPARQLWrapper sends `format=xml` for RDF/XML
 # and `format=n3` for Turtle (Turtle is valid N3).
-GRAPH_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "json": "jsonld", "application/x-json+ld": "jsonld", "n3": "turtle", "text/n3": "turtle"}
+GRAPH_ALIASES = {
+    "xml": "rdfxml",
+    "rdf+xml": "rdfxml",
+    "json": "jsonld",
+    "application/x-json+ld": "jsonld",
+    "n3": "turtle",
+    "text/n3": "turtle",
+}
 
 
 class UnknownFormat(ValueError):

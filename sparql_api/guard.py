@@ -24,9 +24,7 @@ CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # of a name (schema:Service, ?service), followed by whitespace or comments, optional SILENT, then an IRI,
 # a prefixed name or a variable. Text that does not match cannot hold a SERVICE clause.
 GAP = r"(?:\s|#[^\n]*(?:\n|$))+"
-SERVICE = re.compile(
-    rf"(?<![\w:.#?$-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE
-)
+SERVICE = re.compile(rf"(?<![\w:.#?$-])SERVICE{GAP}(?:SILENT{GAP})?(?:<|[?$]|[^\s{{}}<]*:)", re.IGNORECASE)
 MAX_DEPTH = 256
 BRACKET = re.compile(r"[{}()\[\]]")  # only brackets are looked at one by one: a query has far fewer than characters
 MAX_CHECKED = 16_000  # the largest query text that mentions SERVICE which the guard will parse
@@ -56,7 +54,10 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
     if len(query) > MAX_CHECKED:
         # rdflib parses in pure Python, about half a millisecond a character: a longer text would
         # only run into the time limit, and a refusal says more than a timeout.
-        raise Refused(403, f"A query over {MAX_CHECKED} characters that mentions SERVICE cannot be checked; federated queries are refused.")
+        raise Refused(
+            403,
+            f"A query over {MAX_CHECKED} characters that mentions SERVICE cannot be checked; federated queries are refused.",
+        )
     if unescaped != query:
         # rdflib applies codepoint escapes before parsing (section 19.2), Oxigraph only inside
         # strings and IRIs: the two would read different queries, so the check would be unsound.
@@ -65,14 +66,22 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
         with _parser:
             algebra = translateQuery(parseQuery(query)).algebra
     except Exception:
-        raise Refused(403, "This query mentions SERVICE and could not be checked; federated queries are refused.") from None
+        raise Refused(
+            403, "This query mentions SERVICE and could not be checked; federated queries are refused."
+        ) from None
     endpoints = []
-    traverse(algebra, lambda node: endpoints.append(node.term) if getattr(node, "name", None) == "ServiceGraphPattern" else None)
+    traverse(
+        algebra,
+        lambda node: endpoints.append(node.term) if getattr(node, "name", None) == "ServiceGraphPattern" else None,
+    )
     for endpoint in endpoints:
         if not isinstance(endpoint, URIRef):
             raise Refused(403, "SERVICE with a variable endpoint is refused: name the endpoint.")
         if str(endpoint) not in allowlist:
-            raise Refused(403, f"SERVICE <{endpoint}> is refused: this endpoint calls no other endpoint that its operator has not allowed.")
+            raise Refused(
+                403,
+                f"SERVICE <{endpoint}> is refused: this endpoint calls no other endpoint that its operator has not allowed.",
+            )
 
 
 UPDATE = re.compile(

@@ -88,12 +88,16 @@ def _description(dcat_path: str, _dcat_mtime: float, void_path: str, _void_mtime
         media = str(dcat.value(distribution, DCAT.mediaType)).removeprefix(IANA)
         checksum = dcat.value(distribution, SPDX.checksum)
         url = str(dcat.value(distribution, DCAT.downloadURL))
-        downloads.append(Download(
-            name=url.rsplit("/", 1)[-1], url=url, media_type=media,
-            compressed=(distribution, DCAT.compressFormat, URIRef(IANA + GZIP)) in dcat,
-            size=int(dcat.value(distribution, DCAT.byteSize)),
-            sha256=str(dcat.value(checksum, SPDX.checksumValue)) if checksum else "",
-        ))
+        downloads.append(
+            Download(
+                name=url.rsplit("/", 1)[-1],
+                url=url,
+                media_type=media,
+                compressed=(distribution, DCAT.compressFormat, URIRef(IANA + GZIP)) in dcat,
+                size=int(dcat.value(distribution, DCAT.byteSize)),
+                sha256=str(dcat.value(checksum, SPDX.checksumValue)) if checksum else "",
+            )
+        )
 
     def count(predicate) -> int:  # the VoID dataset has the DCAT dataset's IRI
         value = void.value(dataset, predicate)
@@ -196,8 +200,14 @@ def index(suffix: str | None):
     if (early := linked.not_modified(tag, signposts)) is not None:
         return early
     if chosen is linked.HTML:
-        response = linked.render("landing.html", about=about, release=linked.release(), jsonld=jsonld(about),
-                                 sources=sources(), base=current_app.config["NOLSI"].public_base)
+        response = linked.render(
+            "landing.html",
+            about=about,
+            release=linked.release(),
+            jsonld=jsonld(about),
+            sources=sources(),
+            base=current_app.config["NOLSI"].public_base,
+        )
     else:
         response = linked.rdf_response(linked.convert(linked.metadata_file("dcat.ttl"), chosen), chosen)
     return linked.finish(response, tag, signposts)
@@ -207,13 +217,15 @@ def sources() -> list[dict]:
     """The source documents the named graphs were derived from, with title, URL and publisher."""
     rows = []
     for row in linked.select(SOURCES):
-        rows.append({
-            "iri": row["doc"].value,
-            "title": row["title"].value if "title" in row else row["doc"].value.rsplit("/", 1)[-1],
-            "url": row["url"].value if "url" in row else "",
-            "publisher": row["publisher"].value if "publisher" in row else "",
-            "graphs": int(row["graphs"].value),
-        })
+        rows.append(
+            {
+                "iri": row["doc"].value,
+                "title": row["title"].value if "title" in row else row["doc"].value.rsplit("/", 1)[-1],
+                "url": row["url"].value if "url" in row else "",
+                "publisher": row["publisher"].value if "publisher" in row else "",
+                "graphs": int(row["graphs"].value),
+            }
+        )
     return rows
 
 
@@ -232,8 +244,13 @@ def about():
     if (early := linked.not_modified(tag)) is not None:
         return early
     served = linked.release()
-    response = linked.render("about.html", release=served, about=describe(), citation=citation(),
-                             base=current_app.config["NOLSI"].public_base)
+    response = linked.render(
+        "about.html",
+        release=served,
+        about=describe(),
+        citation=citation(),
+        base=current_app.config["NOLSI"].public_base,
+    )
     return linked.finish(response, tag)
 
 
@@ -247,18 +264,18 @@ def citation() -> str:
         "cff-version: 1.2.0\n"
         "message: If you use this dataset, please cite it as below.\n"
         "type: dataset\n"
-        f"title: \"{info.title}\"\n"
+        f'title: "{info.title}"\n'
         "authors:\n"
-        f"  - name: \"{info.publisher}\"\n"
-        f"version: \"{served.version}\"\n"
-        f"date-released: \"{served.version[:10]}\"\n"
-        f"url: \"{base}\"\n"
+        f'  - name: "{info.publisher}"\n'
+        f'version: "{served.version}"\n'
+        f'date-released: "{served.version[:10]}"\n'
+        f'url: "{base}"\n'
         "identifiers:\n"
         "  - type: url\n"
-        f"    value: \"{base}dataset\"\n"
+        f'    value: "{base}dataset"\n'
         "    description: The dataset, every version.\n"
         "  - type: url\n"
-        f"    value: \"{base}releases/{served.version}/\"\n"
+        f'    value: "{base}releases/{served.version}/"\n'
         "    description: This version, with its files and checksums.\n"
         "license: CC-BY-4.0\n"
         f"keywords:{keywords}\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph
 from flask import Response, abort, current_app, render_template, request
-from pyoxigraph import DefaultGraph, NamedNode, QueryResultsFormat, Quad, RdfFormat
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
 
 from loader import namespaces, publish
@@ -28,13 +28,24 @@ HTML = formats.Format("html", "text/html", None)
 JSON = formats.Format("json", "application/json", None)
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 SCHEMA = "https://schema.org/"
-PREFIXES = {**namespaces.PREFIXES, "nolsish": f"{BASE}shapes#", "void": "http://rdfs.org/ns/void#",
-            "sh": "http://www.w3.org/ns/shacl#", "vann": "http://purl.org/vocab/vann/", "spdx": "http://spdx.org/rdf/terms#"}
+PREFIXES = {
+    **namespaces.PREFIXES,
+    "nolsish": f"{BASE}shapes#",
+    "void": "http://rdfs.org/ns/void#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "vann": "http://purl.org/vocab/vann/",
+    "spdx": "http://spdx.org/rdf/terms#",
+}
 # Suffixes a document URL may end with to name its representation (`/doc/ri/x.ttl`).
 SUFFIXES = formats.GRAPH_SUFFIXES
 TRIPLE_FORMATS = formats.TRIPLES
-LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
-          "http://xmlns.com/foaf/0.1/name", "https://schema.org/name", "http://purl.org/dc/terms/title")
+LABELS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://xmlns.com/foaf/0.1/name",
+    "https://schema.org/name",
+    "http://purl.org/dc/terms/title",
+)
 
 
 PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
@@ -48,8 +59,9 @@ def page_query(name: str) -> str:
 # --- representations --------------------------------------------------------------------------
 
 
-def choose(offered: tuple[formats.Format, ...] = formats.GRAPHS, suffix: str | None = None,
-           html: bool = True) -> formats.Format | None:
+def choose(
+    offered: tuple[formats.Format, ...] = formats.GRAPHS, suffix: str | None = None, html: bool = True
+) -> formats.Format | None:
     """The representation to send: `HTML`, one of `offered`, or None when none fits (406).
 
     A suffix or a `format` parameter decides first. Without them, HTML goes to a client that
@@ -199,7 +211,9 @@ def construct(query: str, **terms: str) -> list[pyoxigraph.Triple]:
 def _evaluate(query: str, terms: dict[str, str], solutions: str | None, graphs: str | None):
     """Run a page's query through the query service, under the endpoint's limits and cache."""
     substitutions = tuple(sorted((name, NamedNode(iri)) for name, iri in terms.items()))
-    answer = current_app.extensions["nolsi.service"].answer(Asked(query, solutions, graphs, substitutions=substitutions))
+    answer = current_app.extensions["nolsi.service"].answer(
+        Asked(query, solutions, graphs, substitutions=substitutions)
+    )
     if answer.status != 200 or answer.truncated:
         current_app.logger.error("page query failed (%s): %s", answer.status, answer.body[:500])
         abort(503, "The description could not be computed.")
@@ -209,7 +223,9 @@ def _evaluate(query: str, terms: dict[str, str], solutions: str | None, graphs: 
 def serialize(statements: list, chosen: formats.Format) -> bytes:
     """Triples or quads in the chosen syntax; triples go to the default graph of a quad syntax."""
     if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
-        statements = [s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph()) for s in statements]
+        statements = [
+            s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph()) for s in statements
+        ]
     prefixes = PREFIXES if chosen.engine in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
     return pyoxigraph.serialize(statements, format=chosen.engine, prefixes=prefixes)
 
@@ -221,10 +237,10 @@ def href(iri: str) -> str:
     """Where a link to `iri` goes: our own IRIs to their page on this server, others to themselves."""
     if not iri.startswith(BASE):
         return iri
-    rest = iri[len(BASE):]
+    rest = iri[len(BASE) :]
     for prefix, target in (("id/", "/doc/"), ("vocab/", "/doc/vocab/")):
         if rest.startswith(prefix):
-            return target + rest[len(prefix):].rstrip("/")
+            return target + rest[len(prefix) :].rstrip("/")
     return "/" + rest  # ontology#Term, shapes#Shape, graph/name: served where the IRI says
 
 
@@ -232,8 +248,13 @@ def curie(iri: str) -> str:
     """A compact name for an IRI, `prefix:local`, or the IRI itself."""
     best, name = "", iri
     for prefix, namespace in PREFIXES.items():
-        local = iri[len(namespace):]
-        if iri.startswith(namespace) and len(namespace) > len(best) and local and all(c.isalnum() or c in "-_." for c in local):
+        local = iri[len(namespace) :]
+        if (
+            iri.startswith(namespace)
+            and len(namespace) > len(best)
+            and local
+            and all(c.isalnum() or c in "-_." for c in local)
+        ):
             best, name = namespace, f"{prefix}:{local}"
     return name
 

@@ -33,8 +33,15 @@ KINDS = (
     (OWL.AnnotationProperty, "annotation-properties", "Annotation properties"),
     (RDF.Property, "properties", "Other properties"),
 )
-MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch,
-                      OWL.equivalentClass, OWL.equivalentProperty)
+MAPPING_PREDICATES = (
+    SKOS.exactMatch,
+    SKOS.closeMatch,
+    SKOS.broadMatch,
+    SKOS.narrowMatch,
+    SKOS.relatedMatch,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+)
 SUFFIX_RULE = f"<any({formats.suffix_pattern(formats.TRIPLES, 'html').replace('|', ', ')}):suffix>"
 
 
@@ -54,14 +61,19 @@ def ontology(suffix: str | None, version: str | None):
     chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
     if chosen is None:
         return linked.not_acceptable(linked.TRIPLE_FORMATS)
-    host_links = linked.signposting([(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"),
-                                     (linked.LICENCE, "license", None)])
+    host_links = linked.signposting(
+        [(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"), (linked.LICENCE, "license", None)]
+    )
     tag = linked.etag("ontology", folder.name, version or "", chosen.name)
     if (early := linked.not_modified(tag, host_links)) is not None:
         return early
     if chosen is linked.HTML:
-        response = linked.render("ontology.html", doc=document(path, folder / MAPPINGS, folder / "void.ttl"),
-                                 version=folder.name, mappings=(folder / MAPPINGS).is_file())
+        response = linked.render(
+            "ontology.html",
+            doc=document(path, folder / MAPPINGS, folder / "void.ttl"),
+            version=folder.name,
+            mappings=(folder / MAPPINGS).is_file(),
+        )
     else:
         response = linked.rdf_response(linked.convert(path, chosen), chosen)
     return linked.finish(response, tag, host_links)
@@ -79,8 +91,12 @@ def _release_with(version: str) -> Path:
 
 
 def document(path: Path, mappings: Path, void: Path) -> OntologyPage:
-    return _document(str(path), path.stat().st_mtime, str(mappings) if mappings.is_file() else "",
-                     str(void) if void.is_file() else "")
+    return _document(
+        str(path),
+        path.stat().st_mtime,
+        str(mappings) if mappings.is_file() else "",
+        str(void) if void.is_file() else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,11 @@ def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> O
     header = next(graph.subjects(RDF.type, OWL.Ontology), ONTOLOGY_IRI)
     sections, seen = [], set()
     for kind, anchor, title in KINDS:
-        ours = [t for t in sorted(set(graph.subjects(RDF.type, kind)) - seen) if isinstance(t, URIRef) and str(t).startswith(str(NOLSI))]
+        ours = [
+            t
+            for t in sorted(set(graph.subjects(RDF.type, kind)) - seen)
+            if isinstance(t, URIRef) and str(t).startswith(str(NOLSI))
+        ]
         seen.update(ours)
         if ours:
             sections.append(Section(anchor, title, [_term(graph, mappings, usage, kind, term) for term in ours]))
@@ -149,7 +169,9 @@ def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> O
         title_nb=titles.get("nb", ""),
         description=_texts(graph, header, DCTERMS.description).get("en", ""),
         license=str(graph.value(header, DCTERMS.license) or ""),
-        creators=sorted(str(graph.value(creator, FOAF.name) or creator) for creator in graph.objects(header, DCTERMS.creator)),
+        creators=sorted(
+            str(graph.value(creator, FOAF.name) or creator) for creator in graph.objects(header, DCTERMS.creator)
+        ),
         version_iri=str(version_iri or ""),
         version_href=linked.href(str(version_iri)) if version_iri else "",
         version_info=str(graph.value(header, OWL.versionInfo) or ""),
@@ -163,7 +185,7 @@ def _term(graph: Graph, mappings: Graph, usage: dict[str, str], kind, term: URIR
     labels, comments = _texts(graph, term, RDFS.label), _texts(graph, term, RDFS.comment)
     parent = RDFS.subClassOf if kind == OWL.Class else RDFS.subPropertyOf
     return Term(
-        local=str(term)[len(str(NOLSI)):],
+        local=str(term)[len(str(NOLSI)) :],
         iri=str(term),
         label_en=labels.get("en", ""),
         label_nb=labels.get("nb", ""),
@@ -172,7 +194,9 @@ def _term(graph: Graph, mappings: Graph, usage: dict[str, str], kind, term: URIR
         children=[_link(s) for s in sorted(graph.subjects(parent, term))],
         domain=[_link(o) for o in sorted(graph.objects(term, RDFS.domain))],
         range=[_link(o) for o in sorted(graph.objects(term, RDFS.range))],
-        mappings=[(linked.curie(str(p)), _link(o)) for p in MAPPING_PREDICATES for o in sorted(mappings.objects(term, p))],
+        mappings=[
+            (linked.curie(str(p)), _link(o)) for p in MAPPING_PREDICATES for o in sorted(mappings.objects(term, p))
+        ],
         deprecated=(term, OWL.deprecated, Literal(True)) in graph,
         usage=usage.get(str(term), ""),
     )
@@ -188,7 +212,7 @@ def _link(node) -> Link:
         return Link("", "(an anonymous class expression)", "")
     iri = str(node)
     if iri.startswith(str(NOLSI)):
-        local = iri[len(str(NOLSI)):]
+        local = iri[len(str(NOLSI)) :]
         return Link(f"#{local}", f"nolsi:{local}", iri)
     return Link(linked.href(iri), linked.curie(iri), iri)
 
@@ -225,8 +249,9 @@ def shapes(suffix: str | None):
         return early
     merged = _merged(tuple(str(f) for f in files))
     if chosen is linked.HTML:
-        response = linked.render("shapes.html", files=_listing(files), version=folder.name,
-                                 report=(folder / "shacl-report.ttl").is_file())
+        response = linked.render(
+            "shapes.html", files=_listing(files), version=folder.name, report=(folder / "shacl-report.ttl").is_file()
+        )
     else:
         response = linked.rdf_response(formats.serialize(merged, chosen), chosen)
     return linked.finish(response, tag)
@@ -251,24 +276,30 @@ def _listing(files: list[Path]) -> list[dict]:
             properties = []
             for prop in sorted(graph.objects(shape, SH.property)):
                 path_node = graph.value(prop, SH.path)
-                properties.append({
-                    "anchor": _anchor(prop),
-                    "path": linked.curie(str(path_node)) if isinstance(path_node, URIRef) else "(a path expression)",
-                    "name": str(graph.value(prop, SH.name) or ""),
-                    "description": str(graph.value(prop, SH.description) or ""),
-                    "severity": str(graph.value(prop, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
-                })
-            shapes.append({
-                "anchor": _anchor(shape),
-                "label": str(graph.value(shape, RDFS.label) or _anchor(shape)),
-                "comment": str(graph.value(shape, RDFS.comment) or ""),
-                "targets": [linked.curie(str(t)) for t in sorted(graph.objects(shape, SH.targetClass))],
-                "properties": properties,
-            })
+                properties.append(
+                    {
+                        "anchor": _anchor(prop),
+                        "path": linked.curie(str(path_node))
+                        if isinstance(path_node, URIRef)
+                        else "(a path expression)",
+                        "name": str(graph.value(prop, SH.name) or ""),
+                        "description": str(graph.value(prop, SH.description) or ""),
+                        "severity": str(graph.value(prop, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
+                    }
+                )
+            shapes.append(
+                {
+                    "anchor": _anchor(shape),
+                    "label": str(graph.value(shape, RDFS.label) or _anchor(shape)),
+                    "comment": str(graph.value(shape, RDFS.comment) or ""),
+                    "targets": [linked.curie(str(t)) for t in sorted(graph.objects(shape, SH.targetClass))],
+                    "properties": properties,
+                }
+            )
         listed.append({"name": path.name, "shapes": shapes})
     return listed
 
 
 def _anchor(node) -> str:
     iri = str(node)
-    return iri[len(str(SHAPES)):] if iri.startswith(str(SHAPES)) else ""
+    return iri[len(str(SHAPES)) :] if iri.startswith(str(SHAPES)) else ""

@@ -36,8 +36,12 @@ GRAPH_NAME = re.compile(rf"^(?P<stem>{SLUG}){SUFFIX}$")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-DESCRIPTIONS = ("http://purl.org/dc/terms/description", "http://www.w3.org/2004/02/skos/core#definition",
-                "https://schema.org/description", "http://www.w3.org/2000/01/rdf-schema#comment")
+DESCRIPTIONS = (
+    "http://purl.org/dc/terms/description",
+    "http://www.w3.org/2004/02/skos/core#definition",
+    "https://schema.org/description",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+)
 # Predicates shown first, in this order; the rest follow alphabetically.
 FIRST = (RDF_TYPE, *linked.LABELS, "http://www.w3.org/2004/02/skos/core#altLabel", *DESCRIPTIONS)
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -104,14 +108,16 @@ def document(rest: str):
     if chosen is None:
         return linked.not_acceptable(formats.GRAPHS)
     host = request.host_url
-    signposts = linked.signposting([
-        (iri, "cite-as", None),
-        (f"{host}doc/{key}.ttl", "describedby", "text/turtle"),
-        (f"{host}doc/{key}.jsonld", "describedby", "application/ld+json"),
-        (linked.LICENCE, "license", None),
-        (f"{linked.SCHEMA}AboutPage", "type", None),
-        (f"{host}", "collection", "text/html"),
-    ])
+    signposts = linked.signposting(
+        [
+            (iri, "cite-as", None),
+            (f"{host}doc/{key}.ttl", "describedby", "text/turtle"),
+            (f"{host}doc/{key}.jsonld", "describedby", "application/ld+json"),
+            (linked.LICENCE, "license", None),
+            (f"{linked.SCHEMA}AboutPage", "type", None),
+            (f"{host}", "collection", "text/html"),
+        ]
+    )
     tag = linked.etag("doc", key, chosen.name)
     if (early := linked.not_modified(tag, signposts)) is not None:
         return early
@@ -180,7 +186,7 @@ class Value:
     href: str = ""
     lang: str = ""
     datatype: str = ""
-    rows: list["Property"] = field(default_factory=list)
+    rows: list[Property] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -250,12 +256,22 @@ class _Statements:
     def value(self, term, graphs=frozenset(), depth: int = 0) -> Value:
         shown = sorted(graphs)
         if isinstance(term, NamedNode):
-            return Value("iri", linked.pick(self.labels.get(term.value, [])) or linked.curie(term.value), shown,
-                         iri=term.value, href=linked.href(term.value))
+            return Value(
+                "iri",
+                linked.pick(self.labels.get(term.value, [])) or linked.curie(term.value),
+                shown,
+                iri=term.value,
+                href=linked.href(term.value),
+            )
         if isinstance(term, Literal):
             datatype = term.datatype.value if term.datatype else ""
-            return Value("literal", term.value, shown, lang=term.language or "",
-                         datatype="" if datatype in (XSD_STRING, LANG_STRING) else linked.curie(datatype))
+            return Value(
+                "literal",
+                term.value,
+                shown,
+                lang=term.language or "",
+                datatype="" if datatype in (XSD_STRING, LANG_STRING) else linked.curie(datatype),
+            )
         return Value("blank", "", shown, rows=self.properties(self.blank.get(term, {}), depth + 1) if depth < 3 else [])
 
     def properties(self, table: dict, depth: int = 0) -> list[Property]:
@@ -267,7 +283,10 @@ class _Statements:
         return listed
 
     def links_in(self) -> list[Incoming]:
-        links = [Incoming(self.value(s), _predicate(p.value, self.labels), sorted(graphs)) for (s, p), graphs in self.incoming.items()]
+        links = [
+            Incoming(self.value(s), _predicate(p.value, self.labels), sorted(graphs))
+            for (s, p), graphs in self.incoming.items()
+        ]
         return sorted(links, key=lambda link: (link.predicate.curie, link.subject.text.lower()))
 
 
@@ -280,9 +299,15 @@ def entity_page(iri: str, key: str) -> EntityPage:
     sources = _sources(linked.select(SOURCES, entity=iri), labels)
     statements = _Statements(NamedNode(iri), rows, labels, {s.graph: s.n for s in sources})
     own = statements.outgoing
-    names = [(o.value, o.language or "", rank) for rank, p in enumerate(linked.LABELS)
-             for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)]
-    texts = [(o.value, o.language or "") for p in DESCRIPTIONS for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)]
+    names = [
+        (o.value, o.language or "", rank)
+        for rank, p in enumerate(linked.LABELS)
+        for o in own.get(NamedNode(p), {})
+        if isinstance(o, Literal)
+    ]
+    texts = [
+        (o.value, o.language or "") for p in DESCRIPTIONS for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)
+    ]
     return EntityPage(
         iri=iri,
         key=key,
@@ -318,15 +343,23 @@ def _sources(rows: list[dict], labels: dict) -> list[Source]:
             if "url" in row:
                 documents[row["doc"].value].add(row["url"].value)
     ordered = sorted(graphs, key=lambda g: (not graphs[g], g))
-    return [Source(n, graph, linked.href(graph), graph.rsplit("/", 1)[-1], _documents(graphs[graph], labels))
-            for n, graph in enumerate(ordered, start=1)]
+    return [
+        Source(n, graph, linked.href(graph), graph.rsplit("/", 1)[-1], _documents(graphs[graph], labels))
+        for n, graph in enumerate(ordered, start=1)
+    ]
 
 
 def _documents(urls_by_document: dict[str, set[str]], labels: dict) -> list[Document]:
     """Source documents with their title and the web address to show (the page itself before a repository copy)."""
-    return [Document(doc, linked.href(doc), linked.pick(labels.get(doc, [])) or doc,
-                     min(urls, key=lambda u: (u.startswith("https://github.com/"), u)) if urls else "")
-            for doc, urls in sorted(urls_by_document.items())]
+    return [
+        Document(
+            doc,
+            linked.href(doc),
+            linked.pick(labels.get(doc, [])) or doc,
+            min(urls, key=lambda u: (u.startswith("https://github.com/"), u)) if urls else "",
+        )
+        for doc, urls in sorted(urls_by_document.items())
+    ]
 
 
 def _predicate(iri: str, labels: dict) -> Predicate:
@@ -362,11 +395,13 @@ def graph(name: str):
     if chosen is None:
         return linked.not_acceptable(formats.GRAPHS)
     host = request.host_url
-    signposts = linked.signposting([
-        (f"{host}graph/{stem}.trig", "describedby", "application/trig"),
-        (f"{host}graph/{stem}.ttl", "describedby", "text/turtle"),
-        (linked.LICENCE, "license", None),
-    ])
+    signposts = linked.signposting(
+        [
+            (f"{host}graph/{stem}.trig", "describedby", "application/trig"),
+            (f"{host}graph/{stem}.ttl", "describedby", "text/turtle"),
+            (linked.LICENCE, "license", None),
+        ]
+    )
     tag = linked.etag("graph", stem, chosen.name)
     if (early := linked.not_modified(tag, signposts)) is not None:
         return early
@@ -425,13 +460,17 @@ def graph_page(iri: str, stem: str) -> GraphPage:
     documents: dict[str, set[str]] = defaultdict(set)
     for row in linked.select(GRAPH_SOURCES, graph=iri):
         documents[row["doc"].value].update([row["url"].value] if "url" in row else [])
-    subjects = [Subject(s, linked.href(s), linked.pick(labels.get(s, [])) or linked.curie(s), n) for s, n in counts.items()]
+    subjects = [
+        Subject(s, linked.href(s), linked.pick(labels.get(s, [])) or linked.curie(s), n) for s, n in counts.items()
+    ]
     return GraphPage(
         iri=iri,
         name=stem,
         triples=len(rows),
-        documents=[GraphDocument(d, linked.href(d), linked.pick(labels.get(d, [])) or d, sorted(urls))
-                   for d, urls in sorted(documents.items())],
+        documents=[
+            GraphDocument(d, linked.href(d), linked.pick(labels.get(d, [])) or d, sorted(urls))
+            for d, urls in sorted(documents.items())
+        ],
         subjects=sorted(subjects, key=lambda subject: subject.text.lower()),
         formats=[(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
     )

@@ -19,12 +19,14 @@ NEAR = 20  # characters of the query shown where the error is
 # What can hide a prefixed name (comments, strings, IRIs: skipped), PREFIX declarations, and
 # prefixed names themselves (SPARQL 1.1 Query section 19.8, PNAME_NS before a local name).
 LEXEMES = re.compile(
-    r'#[^\n\r]*'
-    r'|"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"' r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"#[^\n\r]*"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
     r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r'|(?i:PREFIX)\s+(?P<declared>[A-Za-z][\w.-]*)?:'
-    r'|(?<![\w?$.:-])(?P<used>[A-Za-z][\w.-]*)?:(?=[\w%])',
+    r"|(?i:PREFIX)\s+(?P<declared>[A-Za-z][\w.-]*)?:"
+    r"|(?<![\w?$.:-])(?P<used>[A-Za-z][\w.-]*)?:(?=[\w%])",
     re.DOTALL,
 )
 
@@ -48,8 +50,12 @@ def syntax_error(error: str, query: str) -> str:
     lines = query.splitlines() or [""]
     if len(expected) <= 80:
         return f"line {line}, column {column}: syntax error, {expected}"
-    near = lines[line - 1][column - 1: column - 1 + NEAR] if 0 < line <= len(lines) else ""
-    return f"line {line}, column {column}: syntax error at {near!r}" if near else f"line {line}, column {column}: unexpected end of query"
+    near = lines[line - 1][column - 1 : column - 1 + NEAR] if 0 < line <= len(lines) else ""
+    return (
+        f"line {line}, column {column}: syntax error at {near!r}"
+        if near
+        else f"line {line}, column {column}: unexpected end of query"
+    )
 
 
 def _unknown_prefix(query: str) -> str | None:
@@ -62,5 +68,7 @@ def _unknown_prefix(query: str) -> str | None:
         elif lexeme.group().endswith(":") and (lexeme["used"] or "") not in declared:
             line = query.count("\n", 0, lexeme.start()) + 1
             column = lexeme.start() - (query.rfind("\n", 0, lexeme.start()) + 1) + 1
-            return f"line {line}, column {column}: unknown prefix '{lexeme['used'] or ''}:'; declare it with a PREFIX line"
+            return (
+                f"line {line}, column {column}: unknown prefix '{lexeme['used'] or ''}:'; declare it with a PREFIX line"
+            )
     return None

@@ -99,9 +99,16 @@ def index():
     listed = []
     for version in published:
         contents = files(folder(version))
-        listed.append({"version": version, "date": version[:10], "current": version == current,
-                       "url": f"{request.host_url}releases/{version}/", "files": len(contents),
-                       "bytes": sum(f.size for f in contents)})
+        listed.append(
+            {
+                "version": version,
+                "date": version[:10],
+                "current": version == current,
+                "url": f"{request.host_url}releases/{version}/",
+                "files": len(contents),
+                "bytes": sum(f.size for f in contents),
+            }
+        )
     if chosen is linked.HTML:
         response = linked.render("releases.html", releases=listed, current=current)
     else:
@@ -137,9 +144,15 @@ def listing(version: str):
     if chosen is linked.HTML:
         response = linked.render("release.html", version=version, files=contents, current=linked.release().version)
     else:
-        response = jsonify(version=version, current=version == linked.release().version, checksums=base + CHECKSUMS,
-                           files=[{"path": f.path, "url": base + f.path, "bytes": f.size, "sha256": f.sha256,
-                                   "media_type": f.media_type} for f in contents])
+        response = jsonify(
+            version=version,
+            current=version == linked.release().version,
+            checksums=base + CHECKSUMS,
+            files=[
+                {"path": f.path, "url": base + f.path, "bytes": f.size, "sha256": f.sha256, "media_type": f.media_type}
+                for f in contents
+            ],
+        )
     return linked.finish(response, tag)
 
 
@@ -156,8 +169,9 @@ def download(version: str, path: str):
     # send_from_directory refuses `..` and absolute paths itself; the check above also refuses
     # symbolic links that lead out of the release. Range, If-None-Match and If-Modified-Since
     # are answered by Werkzeug (206, 304).
-    response = send_from_directory(release, path, mimetype=media_type(path), conditional=True,
-                                   etag=checksums.get(path, True), max_age=ONE_YEAR)
+    response = send_from_directory(
+        release, path, mimetype=media_type(path), conditional=True, etag=checksums.get(path, True), max_age=ONE_YEAR
+    )
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response
@@ -175,4 +189,3 @@ def void():
         return early
     response = linked.rdf_response(linked.convert(linked.metadata_file("void.ttl"), chosen), chosen)
     return linked.finish(response, tag)
-

@@ -16,10 +16,15 @@ import urllib.request
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
-ACCEPT = ", ".join((
-    "application/sparql-results+json", "application/sparql-results+xml;q=0.9",
-    "application/n-triples", "text/turtle;q=0.9", "application/rdf+xml;q=0.8",
-))
+ACCEPT = ", ".join(
+    (
+        "application/sparql-results+json",
+        "application/sparql-results+xml;q=0.9",
+        "application/n-triples",
+        "text/turtle;q=0.9",
+        "application/rdf+xml;q=0.8",
+    )
+)
 
 
 class BackendError(Exception):
@@ -30,13 +35,17 @@ class BackendError(Exception):
 
 def query(endpoint: str, text: str, default_graphs, named_graphs, base_iri: str | None):
     """Solutions or a boolean (Oxigraph's result objects) or a graph as N-Triples bytes."""
-    if base_iri:  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service; the query's own BASE comes later and wins
+    if (
+        base_iri
+    ):  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service; the query's own BASE comes later and wins
         text = f"BASE <{base_iri}> {text}"
     fields = [("query", text)]
     fields += [("default-graph-uri", iri) for iri in default_graphs or ()]
     fields += [("named-graph-uri", iri) for iri in named_graphs or ()]
     request = urllib.request.Request(
-        endpoint, data=urllib.parse.urlencode(fields).encode(), method="POST",
+        endpoint,
+        data=urllib.parse.urlencode(fields).encode(),
+        method="POST",
         headers={"Accept": ACCEPT, "Content-Type": "application/x-www-form-urlencoded"},
     )
     try:

@@ -16,8 +16,18 @@ from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
 SCHEMA = Namespace("https://schema.org/")
-SUFFIXES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "ttl": "turtle", "nt": "ntriples",
-            "jsonld": "jsonld", "rdf": "rdfxml", "nq": "nquads", "trig": "trig"}
+SUFFIXES = {
+    "json": "json",
+    "xml": "xml",
+    "csv": "csv",
+    "tsv": "tsv",
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "jsonld": "jsonld",
+    "rdf": "rdfxml",
+    "nq": "nquads",
+    "trig": "trig",
+}
 # SHACL 1.0 has no DESCRIBE executable; SIB's sparql-examples use sh:describe for them.
 SH_DESCRIBE = URIRef(str(SH) + "describe")
 JSON_TYPES = (formats.Format("json", "application/json", None),)
@@ -58,7 +68,9 @@ def run(name: str):
         bound = query.bindings(given.to_dict())
     except catalogue.ParameterError as error:
         if html:
-            return render_template("query.html", query=query, given=given, error=str(error), table=None, graph=None), 400
+            return render_template(
+                "query.html", query=query, given=given, error=str(error), table=None, graph=None
+            ), 400
         return _error(400, str(error), parameter=error.parameter, accepts=error.accepts)
     if html:
         return _page(query, given, bound)
@@ -88,19 +100,36 @@ def _page(query: catalogue.SavedQuery, given, bound):
     answer = {}
     if all(p.name in dict(bound) or not p.required for p in query.parameters):
         graph = query.form in ("CONSTRUCT", "DESCRIBE")
-        response = sparql.run(query.text, None, None, None if graph else formats.BY_NAME["json"],
-                              formats.BY_NAME["turtle"] if graph else None, bound)
+        response = sparql.run(
+            query.text,
+            None,
+            None,
+            None if graph else formats.BY_NAME["json"],
+            formats.BY_NAME["turtle"] if graph else None,
+            bound,
+        )
         if response.status_code != 200:
-            return render_template("query.html", query=query, given=given, error=response.get_data(as_text=True),
-                                   table=None, graph=None), response.status_code
+            return render_template(
+                "query.html", query=query, given=given, error=response.get_data(as_text=True), table=None, graph=None
+            ), response.status_code
         if graph:
             text = response.get_data(as_text=True)
-            answer["graph"] = {"text": text[:PAGE_GRAPH_BYTES], "cut": len(text) > PAGE_GRAPH_BYTES,
-                               "triples": int(response.headers.get("Result-Rows", 0))}
+            answer["graph"] = {
+                "text": text[:PAGE_GRAPH_BYTES],
+                "cut": len(text) > PAGE_GRAPH_BYTES,
+                "triples": int(response.headers.get("Result-Rows", 0)),
+            }
         else:
             answer["table"] = response.get_json(force=True)
-    return render_template("query.html", query=query, given=given, error=None, rows=PAGE_ROWS,
-                           table=answer.get("table"), graph=answer.get("graph"))
+    return render_template(
+        "query.html",
+        query=query,
+        given=given,
+        error=None,
+        rows=PAGE_ROWS,
+        table=answer.get("table"),
+        graph=answer.get("graph"),
+    )
 
 
 def _error(status: int, message: str, **details) -> Response:
@@ -148,7 +177,9 @@ def lookup():
     given = request.args
     unknown = sorted(set(given) - {"q", "type", "prefix"})
     if unknown:
-        return _error(400, f"unknown parameter {unknown[0]!r}; /api/lookup takes q, type and prefix", parameter=unknown[0])
+        return _error(
+            400, f"unknown parameter {unknown[0]!r}; /api/lookup takes q, type and prefix", parameter=unknown[0]
+        )
     text = given.get("q", "").strip()
     if len(text) > LOOKUP_TEXT:
         return _error(400, f"parameter 'q' is longer than {LOOKUP_TEXT} characters", parameter="q")
@@ -168,8 +199,10 @@ def lookup():
     if answer.status != 200:
         return _error(answer.status, answer.body.decode("utf-8", "replace").strip())
     rows = json.loads(answer.body)["results"]["bindings"]
-    results = [{"iri": row["iri"]["value"], "label": row["label"]["value"], "matched": row["matched"]["value"]}
-               for row in rows[:LOOKUP_LIMIT]]
+    results = [
+        {"iri": row["iri"]["value"], "label": row["label"]["value"], "matched": row["matched"]["value"]}
+        for row in rows[:LOOKUP_LIMIT]
+    ]
     response = jsonify(q=text, results=results, more=len(rows) > LOOKUP_LIMIT)
     response.headers["Cache-Control"] = "public, no-cache"
     response.set_etag(etag)
@@ -187,8 +220,8 @@ def openapi():
             "title": "nolsi saved queries",
             "version": engine.SOFTWARE,
             "description": "Named, documented SPARQL queries over the nolsi knowledge graph, with typed parameters. "
-                           "Each answers in the format the Accept header asks for; a suffix (.json, .csv, .tsv, .xml, "
-                           "or .ttl, .nt, .jsonld, .rdf, .nq, .trig for graphs) names one in the path instead.",
+            "Each answers in the format the Accept header asks for; a suffix (.json, .csv, .tsv, .xml, "
+            "or .ttl, .nt, .jsonld, .rdf, .nq, .trig for graphs) names one in the path instead.",
             "license": {"name": "CC-BY-4.0", "identifier": "CC-BY-4.0"},
         },
         "servers": [{"url": request.host_url.rstrip("/")}],
@@ -201,21 +234,40 @@ def openapi():
 # Response schemas: SPARQL 1.1 Query Results JSON (https://www.w3.org/TR/sparql11-results-json/),
 # and the text formats as strings.
 SCHEMAS = {
-    "Error": {"type": "object", "required": ["error"], "properties": {
-        "error": {"type": "string"}, "parameter": {"type": "string"}, "accepts": {"type": "string"}}},
-    "RDFTerm": {"type": "object", "required": ["type", "value"], "properties": {
-        "type": {"enum": ["uri", "literal", "bnode", "triple"]}, "value": {"type": ["string", "object"]},
-        "xml:lang": {"type": "string"}, "datatype": {"type": "string", "format": "iri"}}},
-    "Boolean": {"type": "object", "required": ["head", "boolean"], "properties": {
-        "head": {"type": "object"}, "boolean": {"type": "boolean"}}},
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}, "parameter": {"type": "string"}, "accepts": {"type": "string"}},
+    },
+    "RDFTerm": {
+        "type": "object",
+        "required": ["type", "value"],
+        "properties": {
+            "type": {"enum": ["uri", "literal", "bnode", "triple"]},
+            "value": {"type": ["string", "object"]},
+            "xml:lang": {"type": "string"},
+            "datatype": {"type": "string", "format": "iri"},
+        },
+    },
+    "Boolean": {
+        "type": "object",
+        "required": ["head", "boolean"],
+        "properties": {"head": {"type": "object"}, "boolean": {"type": "boolean"}},
+    },
     "JSONLD": {"type": ["array", "object"], "description": "A JSON-LD document."},
     "Text": {"type": "string"},
 }
 HEADERS = {
     "Result-Rows": {"description": "How many rows (or triples) the answer has.", "schema": {"type": "integer"}},
-    "Result-Truncated": {"description": "Whether the answer was cut at the row limit.", "schema": {"enum": ["true", "false"]}},
+    "Result-Truncated": {
+        "description": "Whether the answer was cut at the row limit.",
+        "schema": {"enum": ["true", "false"]},
+    },
     "Result-Row-Limit": {"description": "The server's row limit.", "schema": {"type": "integer"}},
-    "ETag": {"description": "Of release and request: send it back in If-None-Match for a 304.", "schema": {"type": "string"}},
+    "ETag": {
+        "description": "Of release and request: send it back in If-None-Match for a 304.",
+        "schema": {"type": "string"},
+    },
 }
 
 
@@ -227,15 +279,24 @@ def _operation(query: catalogue.SavedQuery) -> dict:
         "tags": list(query.tags),
         "parameters": [_openapi_parameter(p) for p in query.parameters],
         "responses": {
-            "200": {"description": "The query's answer.", "content": _content(query),
-                    "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in HEADERS}},
+            "200": {
+                "description": "The query's answer.",
+                "content": _content(query),
+                "headers": {name: {"$ref": f"#/components/headers/{name}"} for name in HEADERS},
+            },
             "304": {"description": "Not modified since the ETag of If-None-Match."},
-            "400": {"description": "A parameter value does not fit its type.",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "406": {"description": "No format the Accept header allows.",
-                    "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Text"}}}},
-            "503": {"description": "The query ran out of time or the server is busy (see Retry-After).",
-                    "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Text"}}}},
+            "400": {
+                "description": "A parameter value does not fit its type.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "406": {
+                "description": "No format the Accept header allows.",
+                "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Text"}}},
+            },
+            "503": {
+                "description": "The query ran out of time or the server is busy (see Retry-After).",
+                "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/Text"}}},
+            },
         },
     }
 
@@ -244,19 +305,39 @@ def _content(query: catalogue.SavedQuery) -> dict:
     """A schema per format: SPARQL JSON with the query's own columns, text for the rest."""
     text = {"schema": {"$ref": "#/components/schemas/Text"}}
     if query.form in ("CONSTRUCT", "DESCRIBE"):
-        return {f.media_type: {"schema": {"$ref": "#/components/schemas/JSONLD"}} if f.name == "jsonld" else text
-                for f in formats.GRAPHS}
+        return {
+            f.media_type: {"schema": {"$ref": "#/components/schemas/JSONLD"}} if f.name == "jsonld" else text
+            for f in formats.GRAPHS
+        }
     if query.form == "ASK":
         json_schema = {"$ref": "#/components/schemas/Boolean"}
     else:
         columns = list(_columns(query))
-        json_schema = {"type": "object", "required": ["head", "results"], "properties": {
-            "head": {"type": "object", "required": ["vars"], "properties": {
-                "vars": {"type": "array", "items": {"enum": columns}, "examples": [columns]}}},
-            "results": {"type": "object", "required": ["bindings"], "properties": {
-                "bindings": {"type": "array", "items": {
-                    "type": "object", "additionalProperties": False,
-                    "properties": {c: {"$ref": "#/components/schemas/RDFTerm"} for c in columns}}}}}}}
+        json_schema = {
+            "type": "object",
+            "required": ["head", "results"],
+            "properties": {
+                "head": {
+                    "type": "object",
+                    "required": ["vars"],
+                    "properties": {"vars": {"type": "array", "items": {"enum": columns}, "examples": [columns]}},
+                },
+                "results": {
+                    "type": "object",
+                    "required": ["bindings"],
+                    "properties": {
+                        "bindings": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {c: {"$ref": "#/components/schemas/RDFTerm"} for c in columns},
+                            },
+                        }
+                    },
+                },
+            },
+        }
     content = {f.media_type: text for f in formats.SOLUTIONS}
     content[formats.BY_NAME["json"].media_type] = {"schema": json_schema}
     return content
@@ -297,8 +378,13 @@ def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
         schema = {**schema, "enum": list(parameter.values)}
     if parameter.default is not None:
         schema = {**schema, "default": _typed(parameter, parameter.default)}
-    entry = {"name": parameter.name, "in": "query", "required": parameter.required, "schema": schema,
-             "description": parameter.description or parameter.accepts()}
+    entry = {
+        "name": parameter.name,
+        "in": "query",
+        "required": parameter.required,
+        "schema": schema,
+        "description": parameter.description or parameter.accepts(),
+    }
     if parameter.example is not None:
         entry["example"] = _typed(parameter, parameter.example)
     return entry
@@ -312,8 +398,12 @@ def examples():
     for prefix, namespace in (("sh", SH), ("rdfs", RDFS), ("schema", SCHEMA)):
         graph.bind(prefix, namespace)
     endpoint = URIRef(base + "sparql")
-    executable = {"SELECT": (SH.SPARQLSelectExecutable, SH.select), "ASK": (SH.SPARQLAskExecutable, SH.ask),
-                  "CONSTRUCT": (SH.SPARQLConstructExecutable, SH.construct), "DESCRIBE": (SH.SPARQLExecutable, SH_DESCRIBE)}
+    executable = {
+        "SELECT": (SH.SPARQLSelectExecutable, SH.select),
+        "ASK": (SH.SPARQLAskExecutable, SH.ask),
+        "CONSTRUCT": (SH.SPARQLConstructExecutable, SH.construct),
+        "DESCRIBE": (SH.SPARQLExecutable, SH_DESCRIBE),
+    }
     for query in queries().values():
         node = URIRef(f"{base}queries/{query.name}")
         kind, predicate = executable[query.form]

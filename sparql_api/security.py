@@ -23,8 +23,12 @@ def init_app(app: Flask) -> None:
     rate = app.config["NOLSI"].rate_limit
     if rate:
         Limiter(
-            get_remote_address, app=app, default_limits=[rate], headers_enabled=True,
-            storage_uri="memory://", default_limits_exempt_when=_exempt,
+            get_remote_address,
+            app=app,
+            default_limits=[rate],
+            headers_enabled=True,
+            storage_uri="memory://",
+            default_limits_exempt_when=_exempt,
         )
 
 

@@ -42,7 +42,9 @@ class QueryService:
     def __init__(self, settings: Settings, evaluators: int | None = None):
         self.settings = settings
         limits = Limits(
-            backend=settings.backend, memory_bytes=settings.query_memory, answer_bytes=settings.answer_bytes,
+            backend=settings.backend,
+            memory_bytes=settings.query_memory,
+            answer_bytes=settings.answer_bytes,
             memory_quads=settings.memory_quads,
         )
         self.pool = Pool(evaluators or settings.evaluators, limits, queue_wait=settings.queue_wait)
@@ -70,9 +72,16 @@ class QueryService:
         if found is not None:
             return found
         job = Job(
-            store=release.path, query=asked.query, default_graphs=asked.default_graphs, named_graphs=asked.named_graphs,
-            solutions_format=asked.solutions, graph_format=asked.graphs, row_limit=self.settings.row_limit,
-            substitutions=asked.substitutions, base_iri=asked.base_iri, service_allowlist=self.settings.service_allowlist,
+            store=release.path,
+            query=asked.query,
+            default_graphs=asked.default_graphs,
+            named_graphs=asked.named_graphs,
+            solutions_format=asked.solutions,
+            graph_format=asked.graphs,
+            row_limit=self.settings.row_limit,
+            substitutions=asked.substitutions,
+            base_iri=asked.base_iri,
+            service_allowlist=self.settings.service_allowlist,
         )
         try:
             answer = self.pool.run(job, self.settings.query_timeout)

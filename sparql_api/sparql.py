@@ -46,8 +46,13 @@ def run(
     service = current_app.extensions["nolsi.service"]
     release = service.release()
     asked = Asked(
-        query, solutions and solutions.name, graphs and graphs.name, default_graphs, named_graphs,
-        substitutions, request.base_url,
+        query,
+        solutions and solutions.name,
+        graphs and graphs.name,
+        default_graphs,
+        named_graphs,
+        substitutions,
+        request.base_url,
     )
     etag = service.etag(asked, release)
     if request.method in ("GET", "HEAD") and etag in request.if_none_match:

@@ -122,8 +122,11 @@ def oxigraph_server(tmp_path_factory):
     """A real Oxigraph server (PyPI `oxigraph`) on an empty store; its base URL."""
     port = free_port()
     oxigraph = Path(sys.executable).parent / "oxigraph"
-    process = subprocess.Popen([oxigraph, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [oxigraph, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -160,7 +163,7 @@ class Page(HTMLParser):
         self._in_jsonld = False
 
     @classmethod
-    def of(cls, text: str) -> "Page":
+    def of(cls, text: str) -> Page:
         page = cls()
         page.feed(text)
         return page
@@ -187,9 +190,12 @@ class Page(HTMLParser):
 
 
 SYNTAXES = {
-    "text/turtle": pyoxigraph.RdfFormat.TURTLE, "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
-    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML, "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
-    "application/n-quads": pyoxigraph.RdfFormat.N_QUADS, "application/trig": pyoxigraph.RdfFormat.TRIG,
+    "text/turtle": pyoxigraph.RdfFormat.TURTLE,
+    "application/ld+json": pyoxigraph.RdfFormat.JSON_LD,
+    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML,
+    "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "application/n-quads": pyoxigraph.RdfFormat.N_QUADS,
+    "application/trig": pyoxigraph.RdfFormat.TRIG,
 }
 
 
@@ -197,6 +203,8 @@ def as_graph(response: requests.Response) -> Graph:
     """An RDF response as an rdflib graph, parsed by Oxigraph in the syntax its Content-Type names
     (rdflib's own JSON-LD parser warns on every use)."""
     syntax = SYNTAXES[response.headers["Content-Type"].split(";")[0]]
-    triples = [q.triple if isinstance(q, pyoxigraph.Quad) else q
-               for q in pyoxigraph.parse(response.content, format=syntax, base_iri=response.url)]
+    triples = [
+        q.triple if isinstance(q, pyoxigraph.Quad) else q
+        for q in pyoxigraph.parse(response.content, format=syntax, base_iri=response.url)
+    ]
     return Graph().parse(data=pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES), format="nt")

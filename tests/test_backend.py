@@ -21,8 +21,19 @@ def backend(curated, oxigraph_server) -> str:
     pushed = nolsi("push", "--store", curated.store, "--to", oxigraph_server + "/store")
     assert pushed.returncode == 0, pushed.stderr
     env = {"NOLSI_PUBLIC_BASE": curated.base + "/"}
-    with serving("--store", curated.store, "--backend", oxigraph_server + "/query", "--query-timeout", TIME_LIMIT,
-                 "--row-limit", ROW_LIMIT, "--workers", 1, env=env) as base:
+    with serving(
+        "--store",
+        curated.store,
+        "--backend",
+        oxigraph_server + "/query",
+        "--query-timeout",
+        TIME_LIMIT,
+        "--row-limit",
+        ROW_LIMIT,
+        "--workers",
+        1,
+        env=env,
+    ) as base:
         yield base
 
 
@@ -51,15 +62,21 @@ def test_every_saved_query_answers_as_the_embedded_store(backend, curated, name)
         assert as_graph(via_backend).isomorphic(as_graph(embedded))
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                                    "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept",
+    ["application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"],
+)
 def test_the_protocol_gives_the_same_bytes_in_every_solutions_format(backend, curated, accept):
     # IRIs only: SPARQL leaves the order of blank nodes to the store (Query 15.1), and an in-memory
     # store orders them differently from an on-disk one.
-    query = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-             "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing ?label LIMIT 40")
-    answers = [requests.post(base + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=60)
-               for base in (backend, curated.base)]
+    query = (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing ?label LIMIT 40"
+    )
+    answers = [
+        requests.post(base + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=60)
+        for base in (backend, curated.base)
+    ]
     assert [a.status_code for a in answers] == [200, 200]
     assert answers[0].headers["Content-Type"] == answers[1].headers["Content-Type"]
     assert answers[0].content == answers[1].content
@@ -73,8 +90,10 @@ def test_ask_construct_and_named_graphs_answer_as_the_embedded_store(backend, cu
         ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g", "text/csv"),
     ]
     for query, accept in cases:
-        answers = [requests.get(base + "/sparql", params={"query": query}, headers={"Accept": accept}, timeout=60)
-                   for base in (backend, curated.base)]
+        answers = [
+            requests.get(base + "/sparql", params={"query": query}, headers={"Accept": accept}, timeout=60)
+            for base in (backend, curated.base)
+        ]
         assert [a.status_code for a in answers] == [200, 200], answers[0].text
         if accept == "text/turtle":
             assert as_graph(answers[0]).isomorphic(as_graph(answers[1]))
@@ -85,7 +104,9 @@ def test_ask_construct_and_named_graphs_answer_as_the_embedded_store(backend, cu
 def test_pages_of_an_entity_are_the_same(backend, curated):
     path = "/doc/ri/elixir-norway"
     for accept in ("text/turtle", "text/html"):
-        answers = [requests.get(base + path, headers={"Accept": accept}, timeout=60) for base in (backend, curated.base)]
+        answers = [
+            requests.get(base + path, headers={"Accept": accept}, timeout=60) for base in (backend, curated.base)
+        ]
         assert [a.status_code for a in answers] == [200, 200]
         if accept == "text/turtle":
             assert len(as_graph(answers[0])) > 20 and as_graph(answers[0]).isomorphic(as_graph(answers[1]))
@@ -94,7 +115,10 @@ def test_pages_of_an_entity_are_the_same(backend, curated):
 
 
 def test_the_service_description_counts_the_backends_graphs(backend, curated):
-    answers = [requests.get(base + "/sparql", headers={"Accept": "text/turtle"}, timeout=60) for base in (backend, curated.base)]
+    answers = [
+        requests.get(base + "/sparql", headers={"Accept": "text/turtle"}, timeout=60)
+        for base in (backend, curated.base)
+    ]
     assert [a.status_code for a in answers] == [200, 200]
     counts = [sorted(int(line.split()[-2]) for line in a.text.splitlines() if "void:triples" in line) for a in answers]
     assert len(counts[0]) > 50 and counts[0] == counts[1]
@@ -102,11 +126,17 @@ def test_the_service_description_counts_the_backends_graphs(backend, curated):
 
 def test_limits_hold_on_the_backend(backend):
     cut = requests.get(backend + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=60)
-    assert cut.status_code == 200 and cut.headers["Result-Truncated"] == "true" and cut.headers["Result-Rows"] == str(ROW_LIMIT)
+    assert (
+        cut.status_code == 200
+        and cut.headers["Result-Truncated"] == "true"
+        and cut.headers["Result-Rows"] == str(ROW_LIMIT)
+    )
     assert len(cut.json()["results"]["bindings"]) == ROW_LIMIT
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     outcome = {}
-    thread = threading.Thread(target=lambda: outcome.update(r=requests.get(backend + "/sparql", params={"query": runaway}, timeout=60)))
+    thread = threading.Thread(
+        target=lambda: outcome.update(r=requests.get(backend + "/sparql", params={"query": runaway}, timeout=60))
+    )
     thread.start()
     simple = requests.get(backend + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
     thread.join(30)
@@ -133,14 +163,20 @@ def test_service_never_reaches_the_backend(backend):
         listener.listen()
         listener.settimeout(1)
         port = listener.getsockname()[1]
-        refused = requests.get(backend + "/sparql", params={"query": f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"}, timeout=30)
+        refused = requests.get(
+            backend + "/sparql",
+            params={"query": f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"},
+            timeout=30,
+        )
         assert refused.status_code == 403
         with pytest.raises(socket.timeout):
             listener.accept()
 
 
 def test_an_unreachable_backend_is_a_clear_gateway_error(curated):
-    with serving("--store", curated.store, "--backend", f"http://127.0.0.1:{free_port()}/query", "--workers", 1) as base:
+    with serving(
+        "--store", curated.store, "--backend", f"http://127.0.0.1:{free_port()}/query", "--workers", 1
+    ) as base:
         response = requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=30)
         assert response.status_code == 502
         assert "backend" in response.text and "Traceback" not in response.text

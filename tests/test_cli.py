@@ -18,7 +18,10 @@ def test_build_of_files_reports_a_summary_and_serves_them(store_dir: Path):
     assert "2 files, 3 graphs, 4 triples, 0 violations" in done.stdout
     built = pyoxigraph.Store.read_only(str(store.resolve(store_dir)))
     assert sorted(g.value for g in built.named_graphs()) == [
-        "http://example.org/graph/one", "http://example.org/graph/two", "https://w3id.org/nolsi/graph/sample"]
+        "http://example.org/graph/one",
+        "http://example.org/graph/two",
+        "https://w3id.org/nolsi/graph/sample",
+    ]
     assert len(built) == 4 + 2, "four quads in named graphs, and their two distinct triples as the default graph"
 
 
@@ -100,8 +103,11 @@ def test_query_runs_ad_hoc_sparql_as_text_or_file_on_the_local_store(store_dir: 
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["label", "TSD"]
     query_file = tmp_path / "labels.rq"
-    query_file.write_text("# the labels\nSELECT ?label ?rank WHERE {\n  ?s ex:label ?label ; ex:rank ?rank\n}\n"
-                          .replace("ex:label", "<http://example.org/label>").replace("ex:rank", "<http://example.org/rank>"))
+    query_file.write_text(
+        "# the labels\nSELECT ?label ?rank WHERE {\n  ?s ex:label ?label ; ex:rank ?rank\n}\n".replace(
+            "ex:label", "<http://example.org/label>"
+        ).replace("ex:rank", "<http://example.org/rank>")
+    )
     done = nolsi("query", "--store", store_dir, "--sparql", query_file)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[:2] == ["label", "rank"] and "TSD" in done.stdout and "(1 rows)" in done.stdout
@@ -110,7 +116,9 @@ def test_query_runs_ad_hoc_sparql_as_text_or_file_on_the_local_store(store_dir: 
     assert done.returncode == 0 and '"boolean":false' in done.stdout.replace(" ", "")
     done = nolsi("query", "--store", store_dir, "--sparql", "SELECT ?x WHERE { ?x foo:bar 1 }")
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr.strip().splitlines() == ["nolsi: Malformed query: line 1, column 22: unknown prefix 'foo:'; declare it with a PREFIX line"]
+    assert done.stderr.strip().splitlines() == [
+        "nolsi: Malformed query: line 1, column 22: unknown prefix 'foo:'; declare it with a PREFIX line"
+    ]
 
 
 def test_query_needs_a_name_or_sparql_and_params_only_with_a_name(store_dir: Path):
@@ -122,7 +130,9 @@ def test_query_needs_a_name_or_sparql_and_params_only_with_a_name(store_dir: Pat
 
 def test_saved_query_still_runs_with_its_parameters(store_dir: Path):
     assert nolsi("build", "--no-shapes", "--store", store_dir, SAMPLE).returncode == 0
-    done = nolsi("query", "services-for-classification", "--param", "level=red", "--store", store_dir, "--format", "csv")
+    done = nolsi(
+        "query", "services-for-classification", "--param", "level=red", "--store", store_dir, "--format", "csv"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith("level,service")  # the columns; the sample has no services
     done = nolsi("query", "services-for-classification", "--param", "level=purple", "--store", store_dir)
@@ -134,8 +144,12 @@ def test_query_asks_another_server_over_the_protocol(oxigraph_server: str):
     the text, and the server's own error message."""
     import requests
 
-    loaded = requests.post(oxigraph_server + "/store?default", data=SAMPLE.read_bytes(),
-                           headers={"Content-Type": "text/turtle"}, timeout=10)
+    loaded = requests.post(
+        oxigraph_server + "/store?default",
+        data=SAMPLE.read_bytes(),
+        headers={"Content-Type": "text/turtle"},
+        timeout=10,
+    )
     assert loaded.status_code in (200, 201, 204), loaded.text
     endpoint = oxigraph_server + "/query"
     done = nolsi("query", "--sparql", ADHOC, "--endpoint", endpoint, "--format", "csv", "--store", "/nonexistent")
@@ -143,7 +157,9 @@ def test_query_asks_another_server_over_the_protocol(oxigraph_server: str):
     assert done.stdout.splitlines() == ["label", "TSD"]
     done = nolsi("query", "--sparql", ADHOC, "--endpoint", endpoint)
     assert done.returncode == 0 and "TSD" in done.stdout and "(1 rows)" in done.stdout
-    done = nolsi("query", "services-for-classification", "--param", "level=red", "--endpoint", endpoint, "--format", "tsv")
+    done = nolsi(
+        "query", "services-for-classification", "--param", "level=red", "--endpoint", endpoint, "--format", "tsv"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith("?level\t?service")
     done = nolsi("query", "--sparql", "SELECT WHERE {", "--endpoint", endpoint)
@@ -172,8 +188,12 @@ def test_progress_on_a_terminal_and_none_otherwise(store_dir: Path):
     assert quiet.stdout.startswith("built "), "the summary line"
 
     main, secondary = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "loader.cli", "build", "--store", str(store_dir), str(SAMPLE)],
-                               stdout=subprocess.PIPE, stderr=secondary, cwd=Path(__file__).resolve().parent.parent)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loader.cli", "build", "--store", str(store_dir), str(SAMPLE)],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     os.close(secondary)
     shown = b""
     while True:  # read while it writes: a terminal holds only a few kilobytes
@@ -198,14 +218,18 @@ def test_build_from_a_missing_or_empty_data_folder_is_refused(store_dir: Path, t
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("not RDF")
-    for folder, message in ((tmp_path / "nonexistent", "no such data folder"),
-                            (empty, "the data folder holds no Turtle file (*.ttl); nothing to build")):
+    for folder, message in (
+        (tmp_path / "nonexistent", "no such data folder"),
+        (empty, "the data folder holds no Turtle file (*.ttl); nothing to build"),
+    ):
         for command in ("build", "validate"):
             options = ("--store", store_dir) if command == "build" else ()
             done = nolsi(command, *options, "--data-dir", folder)
             assert done.returncode == 1, (command, folder, done.stdout)
-            assert done.stderr.strip().splitlines() == [f"{folder}: {message}" + (
-                "; point --data-dir (or NOLSI_DATA_DIR) at the folder of data files" if "no such" in message else "")]
+            assert done.stderr.strip().splitlines() == [
+                f"{folder}: {message}"
+                + ("; point --data-dir (or NOLSI_DATA_DIR) at the folder of data files" if "no such" in message else "")
+            ]
             assert done.stdout == ""
     done = nolsi("build", "--store", store_dir, env={"NOLSI_DATA_DIR": str(tmp_path / "nonexistent")})
     assert done.returncode == 1 and "no such data folder" in done.stderr

@@ -31,7 +31,9 @@ def test_saved_query_gives_typed_columns(nolsi: Client):
 
 
 def test_counts_are_integers(nolsi: Client):
-    counts = nolsi.sparql("SELECT (COUNT(*) AS ?n) (1.5 AS ?x) (true AS ?b) ('2020-10-29'^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) WHERE { ?s ?p ?o }")
+    counts = nolsi.sparql(
+        "SELECT (COUNT(*) AS ?n) (1.5 AS ?x) (true AS ?b) ('2020-10-29'^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) WHERE { ?s ?p ?o }"
+    )
     assert str(counts["n"].dtype) == "Int64" and counts["n"][0] > 1000
     assert str(counts["x"].dtype) == "Float64" and counts["x"][0] == 1.5
     assert str(counts["b"].dtype) == "boolean" and counts["b"][0]
@@ -39,7 +41,9 @@ def test_counts_are_integers(nolsi: Client):
 
 
 def test_bad_value_raises_with_the_servers_reason(nolsi: Client):
-    with pytest.raises(NolsiError, match="400: parameter 'level': 'purple' is not allowed; expected one of: green, yellow, red, black"):
+    with pytest.raises(
+        NolsiError, match="400: parameter 'level': 'purple' is not allowed; expected one of: green, yellow, red, black"
+    ):
         nolsi.run("services-for-classification", level="purple")
 
 

@@ -36,4 +36,6 @@ def test_reliability_names_tests():
 @pytest.mark.parametrize("path, name", sorted(set(TEST_REFERENCE.findall(RELIABILITY))), ids=lambda v: str(v))
 def test_every_test_reliability_names_exists(path, name):
     source = (ROOT / path).read_text(encoding="utf-8")
-    assert re.search(rf"^def {name}\(", source, flags=re.M), f"RELIABILITY.md names {path}::{name}, which does not exist"
+    assert re.search(rf"^def {name}\(", source, flags=re.M), (
+        f"RELIABILITY.md names {path}::{name}, which does not exist"
+    )

@@ -24,17 +24,24 @@ from tests.conftest import FIXTURES, nolsi, serving
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 QUERY = "SELECT ?o WHERE { ?s ?p ?o }"
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what Chromium sends
 PNG = b"\x89PNG\r\n\x1a\n"
 # The policy the page is meant to bear: no inline script at all; YASGUI needs inline styles.
-STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-              "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 EXAMPLES = [
-    {"name": "labels", "title": "Every label", "query": 'SELECT ?label WHERE { ?s <http://example.org/label> ?label }'},
+    {"name": "labels", "title": "Every label", "query": "SELECT ?label WHERE { ?s <http://example.org/label> ?label }"},
     {"name": "ranks", "title": "Ranks & more", "query": "SELECT ?rank WHERE { ?s <http://example.org/rank> ?rank }"},
 ]
 
@@ -66,16 +73,23 @@ def page(browser: Browser):
     page.errors = []
     context.on("request", lambda request: page.requested.append(request.url))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error"
-            and page.errors.append(f"{message.text} {message.location.get('url', '')}"))
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error" and page.errors.append(f"{message.text} {message.location.get('url', '')}")
+        ),
+    )
     yield page
     context.close()
 
 
 def foreign(urls: list[str]) -> list[str]:
     """The requests that went anywhere but 127.0.0.1 (data: and blob: URLs go nowhere)."""
-    return [url for url in urls if urlsplit(url).scheme not in ("data", "blob", "about")
-            and urlsplit(url).hostname != "127.0.0.1"]
+    return [
+        url
+        for url in urls
+        if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname != "127.0.0.1"
+    ]
 
 
 def test_a_query_typed_in_the_editor_runs_and_shows_its_results(base: str, page: Page, tmp_path: Path):
@@ -117,8 +131,12 @@ def test_saved_queries_open_in_a_tab_of_their_own(base: str, page: Page):
     app.register_blueprint(editor.bp)
     with app.test_request_context("/sparql", base_url=base):
         html = render_template("editor.html", examples=EXAMPLES)
-    page.route(base + "/sparql", lambda route: route.fulfill(body=html, content_type="text/html")
-               if route.request.method == "GET" else route.continue_())
+    page.route(
+        base + "/sparql",
+        lambda route: (
+            route.fulfill(body=html, content_type="text/html") if route.request.method == "GET" else route.continue_()
+        ),
+    )
     page.goto(base + "/sparql")
     links = page.locator("nav.examples a")
     expect(links).to_have_text([e["title"] for e in EXAMPLES])
@@ -158,7 +176,7 @@ def test_the_editor_works_under_a_strict_content_security_policy(base: str, page
 def test_yasgui_files_are_served_with_long_cache_headers(base: str):
     page = requests.get(base + "/sparql", headers={"Accept": HTML}, timeout=10)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
-    assert f'/static/yasgui/yasgui.min.js?v={editor.version()}' in page.text
+    assert f"/static/yasgui/yasgui.min.js?v={editor.version()}" in page.text
     for name, kind in (("yasgui.min.js", "javascript"), ("yasgui.min.css", "text/css")):
         response = requests.get(f"{base}/static/yasgui/{name}", timeout=10)
         assert response.status_code == 200, name
@@ -169,15 +187,18 @@ def test_yasgui_files_are_served_with_long_cache_headers(base: str):
     assert editor.version() == "4.6.2"
 
 
-@pytest.mark.parametrize("path", [
-    "/static/yasgui/../../pyproject.toml",
-    "/static/yasgui/../../../../pyproject.toml",
-    "/static/yasgui/..%2F..%2F..%2F..%2Fpyproject.toml",
-    "/static/yasgui/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pyproject.toml",
-    "/static/yasgui/yasgui.esm.js",
-    "/static/yasgui/ts/src/index.d.ts",
-    "/static/yasgui/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/yasgui/../../pyproject.toml",
+        "/static/yasgui/../../../../pyproject.toml",
+        "/static/yasgui/..%2F..%2F..%2F..%2Fpyproject.toml",
+        "/static/yasgui/%2e%2e/%2e%2e/%2e%2e/%2e%2e/pyproject.toml",
+        "/static/yasgui/yasgui.esm.js",
+        "/static/yasgui/ts/src/index.d.ts",
+        "/static/yasgui/",
+    ],
+)
 def test_anything_but_the_two_files_is_not_found(base: str, path: str):
     # http.client sends the path exactly as written: no client-side removal of `..`.
     connection = http.client.HTTPConnection(urlsplit(base).hostname, urlsplit(base).port, timeout=10)
@@ -277,7 +298,9 @@ def test_example_buttons_open_saved_queries_with_their_examples_bound(curated, b
             page.locator(f"nav.examples a[data-example='{name}']").click()
             text = page.evaluate("nolsiEditor.yasgui.getTab().getQuery()")
             assert text.startswith(f"# The saved query /queries/{name}, its parameters written in: "), name
-            with page.expect_response(lambda r: r.url == curated.base + "/sparql" and r.request.method == "POST") as sent:
+            with page.expect_response(
+                lambda r: r.url == curated.base + "/sparql" and r.request.method == "POST"
+            ) as sent:
                 page.locator(".yasqe_queryButton:visible").click()
             assert sent.value.status == 200, (name, sent.value.text())
             answer, kept = sent.value.json(), fixture(query).read_text(encoding="utf-8")
@@ -292,8 +315,10 @@ def test_example_buttons_open_saved_queries_with_their_examples_bound(curated, b
         context.close()
 
 
-MANY_ROWS = ("SELECT ?a ?b ?c ?d WHERE { VALUES ?a { 0 1 2 3 4 5 6 7 8 9 } VALUES ?b { 0 1 2 3 4 5 6 7 8 9 } "
-             "VALUES ?c { 0 1 2 3 4 5 6 7 8 9 } VALUES ?d { 0 1 } }")  # 2,000 rows from no data
+MANY_ROWS = (
+    "SELECT ?a ?b ?c ?d WHERE { VALUES ?a { 0 1 2 3 4 5 6 7 8 9 } VALUES ?b { 0 1 2 3 4 5 6 7 8 9 } "
+    "VALUES ?c { 0 1 2 3 4 5 6 7 8 9 } VALUES ?d { 0 1 } }"
+)  # 2,000 rows from no data
 
 
 def test_the_editor_asks_for_at_most_its_row_limit_and_says_there_are_more(base: str, page: Page, tmp_path: Path):
@@ -324,9 +349,14 @@ def test_the_editor_asks_for_at_most_its_row_limit_and_says_there_are_more(base:
     assert sent == MANY_ROWS + " LIMIT 1001 OFFSET 10"
     expect(notice).to_have_text(re.compile(r"^Showing 1,000 rows of more\."))
 
-    with_values = "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } VALUES ?x { 1 2 }  # LIMIT 3"
+    with_values = (
+        "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } VALUES ?x { 1 2 }  # LIMIT 3"
+    )
     sent, answer = run(with_values)  # a subquery's LIMIT, a trailing VALUES, a comment: the LIMIT goes before VALUES
-    assert sent == "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } \nLIMIT 1001\nVALUES ?x { 1 2 }  # LIMIT 3"
+    assert (
+        sent
+        == "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } \nLIMIT 1001\nVALUES ?x { 1 2 }  # LIMIT 3"
+    )
     assert len(answer["results"]["bindings"]) == 4
     expect(page.locator(".yasr p.result-cut")).to_be_hidden()
     assert page.errors == []

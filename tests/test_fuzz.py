@@ -114,16 +114,108 @@ REAL_QUERIES = [path.read_text(encoding="utf-8") for path in QUERY_FILES] + [
     "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY DESC(?n) LIMIT 3",
     'SELECT ?x WHERE { ?x <http://www.w3.org/2004/02/skos/core#prefLabel> ?l FILTER(REGEX(?l, "^E", "i")) } LIMIT 3',
 ]
-TOKEN = re.compile(r'<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|[?$][A-Za-z_]\w*|[A-Za-z_][\w-]*:[\w-]*|\w+|\s+|.', re.S)
+TOKEN = re.compile(
+    r'<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|[?$][A-Za-z_]\w*|[A-Za-z_][\w-]*:[\w-]*|\w+|\s+|.', re.S
+)
 KEYWORDS = (
-    "SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "FILTER", "OPTIONAL", "UNION", "MINUS", "GRAPH", "SERVICE",
-    "SILENT", "BIND", "AS", "VALUES", "GROUP BY", "ORDER BY", "HAVING", "LIMIT", "OFFSET", "DISTINCT", "REDUCED",
-    "PREFIX", "BASE", "FROM", "FROM NAMED", "NOT EXISTS", "EXISTS", "COUNT(*)", "GROUP_CONCAT", "REGEX", "STR",
-    "LANG", "IRI", "BNODE", "NOW()", "RAND()", "UUID()", "SUBSTR", "CONCAT", "INSERT DATA", "DELETE WHERE", "LOAD",
-    "CLEAR ALL", "a", "*", "+", "?", "|", "^", "/", "!", "{", "}", "(", ")", "[", "]", ".", ";", ",", "=", "!=",
-    "<", ">", "&&", "||", '"', "'", '"""', "#", "\\", "\\u0022", "\\U0001F9EC", "@en", "^^", "_:b", "[]", "()",
-    "?x", "$y", "<>", "<urn:x>", "<http://127.0.0.1:9/x>", "1e999", "-0", "9999999999999999999999", "0x10",
-    "true", "UNDEF", "\n", "\t", "\u00a0", "\u202e", "\ufeff", "\x00", "🧬", "Ø",
+    "SELECT",
+    "ASK",
+    "CONSTRUCT",
+    "DESCRIBE",
+    "WHERE",
+    "FILTER",
+    "OPTIONAL",
+    "UNION",
+    "MINUS",
+    "GRAPH",
+    "SERVICE",
+    "SILENT",
+    "BIND",
+    "AS",
+    "VALUES",
+    "GROUP BY",
+    "ORDER BY",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "DISTINCT",
+    "REDUCED",
+    "PREFIX",
+    "BASE",
+    "FROM",
+    "FROM NAMED",
+    "NOT EXISTS",
+    "EXISTS",
+    "COUNT(*)",
+    "GROUP_CONCAT",
+    "REGEX",
+    "STR",
+    "LANG",
+    "IRI",
+    "BNODE",
+    "NOW()",
+    "RAND()",
+    "UUID()",
+    "SUBSTR",
+    "CONCAT",
+    "INSERT DATA",
+    "DELETE WHERE",
+    "LOAD",
+    "CLEAR ALL",
+    "a",
+    "*",
+    "+",
+    "?",
+    "|",
+    "^",
+    "/",
+    "!",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ".",
+    ";",
+    ",",
+    "=",
+    "!=",
+    "<",
+    ">",
+    "&&",
+    "||",
+    '"',
+    "'",
+    '"""',
+    "#",
+    "\\",
+    "\\u0022",
+    "\\U0001F9EC",
+    "@en",
+    "^^",
+    "_:b",
+    "[]",
+    "()",
+    "?x",
+    "$y",
+    "<>",
+    "<urn:x>",
+    "<http://127.0.0.1:9/x>",
+    "1e999",
+    "-0",
+    "9999999999999999999999",
+    "0x10",
+    "true",
+    "UNDEF",
+    "\n",
+    "\t",
+    "\u00a0",
+    "\u202e",
+    "\ufeff",
+    "\x00",
+    "🧬",
+    "Ø",
 )
 UNICODE_TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=12)
 
@@ -146,12 +238,12 @@ def mutated_queries(draw) -> str:
         elif operation == "delete" and tokens:
             del tokens[at]
         elif operation == "delete-run" and tokens:
-            del tokens[at:at + draw(st.integers(2, 40))]
+            del tokens[at : at + draw(st.integers(2, 40))]
         elif operation == "swap" and tokens:
             other = draw(st.integers(0, len(tokens) - 1))
             tokens[at], tokens[other] = tokens[other], tokens[at]
         elif operation == "duplicate" and tokens:
-            tokens[at:at] = tokens[at:at + draw(st.integers(1, 20))]
+            tokens[at:at] = tokens[at : at + draw(st.integers(1, 20))]
     return "".join(tokens)
 
 
@@ -162,7 +254,11 @@ def invalid_utf8(text: str, draw) -> bytes:
     """`text` as UTF-8 with byte sequences that are not UTF-8 put in at random places."""
     raw = bytearray(text.encode("utf-8"))
     for _ in range(draw(st.integers(1, 4))):
-        bad = draw(st.sampled_from([b"\xff", b"\xfe", b"\x80", b"\xc0\xae", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc3"]))
+        bad = draw(
+            st.sampled_from(
+                [b"\xff", b"\xfe", b"\x80", b"\xc0\xae", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc3"]
+            )
+        )
         at = draw(st.integers(0, len(raw)))
         raw[at:at] = bad
     return bytes(raw)
@@ -185,34 +281,112 @@ def raw_bodies(draw) -> bytes:
 
 
 CONTENT_TYPES = [
-    "application/sparql-query", "application/sparql-query; charset=utf-8", "application/sparql-query;charset=UTF-8",
-    'application/sparql-query; charset="utf-8"', "application/sparql-query; charset=utf-16",
-    "application/sparql-query; charset=UTF-16LE", "application/sparql-query; charset=", "application/sparql-query; charset",
-    "application/sparql-query; charset=utf-8; charset=latin-1", "application/sparql-query; q=0.5; boundary=x",
-    "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
-    "application/x-www-form-urlencoded; charset=utf-16", "application/x-www-form-urlencoded;;;",
-    "APPLICATION/SPARQL-QUERY", "application/sparql-update", "application/sparql-update; charset=utf-8",
-    "multipart/form-data; boundary=----x", "multipart/form-data", "text/plain", "application/json", "*/*", "",
-    "application/", "/", ";", "application/sparql-query, application/x-www-form-urlencoded",
+    "application/sparql-query",
+    "application/sparql-query; charset=utf-8",
+    "application/sparql-query;charset=UTF-8",
+    'application/sparql-query; charset="utf-8"',
+    "application/sparql-query; charset=utf-16",
+    "application/sparql-query; charset=UTF-16LE",
+    "application/sparql-query; charset=",
+    "application/sparql-query; charset",
+    "application/sparql-query; charset=utf-8; charset=latin-1",
+    "application/sparql-query; q=0.5; boundary=x",
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=utf-8",
+    "application/x-www-form-urlencoded; charset=utf-16",
+    "application/x-www-form-urlencoded;;;",
+    "APPLICATION/SPARQL-QUERY",
+    "application/sparql-update",
+    "application/sparql-update; charset=utf-8",
+    "multipart/form-data; boundary=----x",
+    "multipart/form-data",
+    "text/plain",
+    "application/json",
+    "*/*",
+    "",
+    "application/",
+    "/",
+    ";",
+    "application/sparql-query, application/x-www-form-urlencoded",
 ]
-content_types = st.sampled_from(CONTENT_TYPES) | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+content_types = st.sampled_from(CONTENT_TYPES) | st.text(
+    st.characters(min_codepoint=32, max_codepoint=126), max_size=60
+)
 
-PARAMETER_NAMES = ["query", "query", "query", "default-graph-uri", "named-graph-uri", "format", "output", "results",
-                   "update", "using-graph-uri", "using-named-graph-uri", "", "QUERY", "query[]", "query ", "%00", "timeout"]
+PARAMETER_NAMES = [
+    "query",
+    "query",
+    "query",
+    "default-graph-uri",
+    "named-graph-uri",
+    "format",
+    "output",
+    "results",
+    "update",
+    "using-graph-uri",
+    "using-named-graph-uri",
+    "",
+    "QUERY",
+    "query[]",
+    "query ",
+    "%00",
+    "timeout",
+]
 parameter_names = st.sampled_from(PARAMETER_NAMES) | st.text(max_size=10)
-huge_values = st.builds(lambda piece, times: piece * times, st.sampled_from(["a", "é", "🧬", "%", " ", "{", "SELECT * "]),
-                        st.integers(2_000, 200_000))
+huge_values = st.builds(
+    lambda piece, times: piece * times,
+    st.sampled_from(["a", "é", "🧬", "%", " ", "{", "SELECT * "]),
+    st.integers(2_000, 200_000),
+)
 parameter_values = st.one_of(
-    any_query, any_query, st.text(max_size=40),
-    st.sampled_from(["json", "csv", "tsv", "xml", "ttl", "turtle", "application/sparql-results+json", "text/html",
-                     "http://example.org/g", "https://w3id.org/nolsi/graph/sources", "urn:x", "", " ", "\x00"]),
+    any_query,
+    any_query,
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "json",
+            "csv",
+            "tsv",
+            "xml",
+            "ttl",
+            "turtle",
+            "application/sparql-results+json",
+            "text/html",
+            "http://example.org/g",
+            "https://w3id.org/nolsi/graph/sources",
+            "urn:x",
+            "",
+            " ",
+            "\x00",
+        ]
+    ),
     huge_values,
 )
 ACCEPTS = [
-    "application/sparql-results+json", "text/csv", "text/turtle", "*/*", "", "text/html", "image/png",
-    "application/sparql-results+json;q=0", "*/*;q=nan", "*/*;q=inf", "text/csv;q=-1", "text/csv;q=1e999", "text/csv;q=",
-    "text/csv;q=abc", ";;;", ",,,", "*", "*/", "/*", "text/*;q=0.5, */*;q=0.1", "application/json;charset=utf-8;q=0.9",
-    "text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8", "a" * 3000, "text/csv;" + "x=y;" * 200,
+    "application/sparql-results+json",
+    "text/csv",
+    "text/turtle",
+    "*/*",
+    "",
+    "text/html",
+    "image/png",
+    "application/sparql-results+json;q=0",
+    "*/*;q=nan",
+    "*/*;q=inf",
+    "text/csv;q=-1",
+    "text/csv;q=1e999",
+    "text/csv;q=",
+    "text/csv;q=abc",
+    ";;;",
+    ",,,",
+    "*",
+    "*/",
+    "/*",
+    "text/*;q=0.5, */*;q=0.1",
+    "application/json;charset=utf-8;q=0.9",
+    "text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8",
+    "a" * 3000,
+    "text/csv;" + "x=y;" * 200,
 ]
 accepts = st.sampled_from(ACCEPTS) | st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=80)
 
@@ -229,7 +403,9 @@ def send_query(server: Server, transport: str, text: str, accept: str | None = N
     if transport == "POST form":
         return server.session.post(server.url, data={"query": text}, headers=headers, timeout=60)
     headers["Content-Type"] = "application/sparql-query"
-    return server.session.post(server.url, data=text.encode("utf-8", errors="surrogatepass"), headers=headers, timeout=60)
+    return server.session.post(
+        server.url, data=text.encode("utf-8", errors="surrogatepass"), headers=headers, timeout=60
+    )
 
 
 def test_mutated_and_random_queries(server: Server):
@@ -260,10 +436,39 @@ def test_random_bytes_and_encodings_in_bodies(server: Server):
     server.still_answers()
 
 
-GRAPH_IRIS = ["https://w3id.org/nolsi/graph/sources", "http://example.org/g", "urn:x", "https://w3id.org/nolsi/graph/",
-              "", " ", "not an iri", "<http://example.org/g>", "http://exa mple.org/", "relative/graph", "_:b", "http://[::1/"]
-FORMAT_VALUES = ["json", "csv", "tsv", "xml", "ttl", "turtle", "nt", "jsonld", "rdfxml", "application/sparql-results+json",
-                 "text/csv", "text/html", "html", "", "JSON", "json;q=1", "*/*"]
+GRAPH_IRIS = [
+    "https://w3id.org/nolsi/graph/sources",
+    "http://example.org/g",
+    "urn:x",
+    "https://w3id.org/nolsi/graph/",
+    "",
+    " ",
+    "not an iri",
+    "<http://example.org/g>",
+    "http://exa mple.org/",
+    "relative/graph",
+    "_:b",
+    "http://[::1/",
+]
+FORMAT_VALUES = [
+    "json",
+    "csv",
+    "tsv",
+    "xml",
+    "ttl",
+    "turtle",
+    "nt",
+    "jsonld",
+    "rdfxml",
+    "application/sparql-results+json",
+    "text/csv",
+    "text/html",
+    "html",
+    "",
+    "JSON",
+    "json;q=1",
+    "*/*",
+]
 
 
 @st.composite
@@ -272,9 +477,17 @@ def protocol_parameters(draw) -> list[tuple[str, str]]:
     well-formed requests with one thing wrong, which reach deeper than random pairs."""
     pairs = [("query", draw(any_query)) for _ in range(draw(st.sampled_from([0, 1, 1, 1, 1, 2])))]
     for name in ("default-graph-uri", "named-graph-uri"):
-        pairs += [(name, draw(st.sampled_from(GRAPH_IRIS) | st.text(max_size=20))) for _ in range(draw(st.sampled_from([0, 0, 1, 2])))]
+        pairs += [
+            (name, draw(st.sampled_from(GRAPH_IRIS) | st.text(max_size=20)))
+            for _ in range(draw(st.sampled_from([0, 0, 1, 2])))
+        ]
     for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
-        pairs.append((draw(st.sampled_from(["format", "output", "results"])), draw(st.sampled_from(FORMAT_VALUES) | st.text(max_size=10))))
+        pairs.append(
+            (
+                draw(st.sampled_from(["format", "output", "results"])),
+                draw(st.sampled_from(FORMAT_VALUES) | st.text(max_size=10)),
+            )
+        )
     if draw(st.integers(0, 5)) == 0:
         pairs.append((draw(parameter_names), draw(parameter_values)))
     return draw(st.permutations(pairs))
@@ -289,7 +502,9 @@ def query_strings(draw) -> bytes:
     if style == "urlencode":
         return urlencode(pairs).encode()
     if style == "bad-escapes":
-        return b"&".join(quote(k).encode() + b"=" + quote_from_bytes(invalid_utf8(v[:500], draw)).encode() for k, v in pairs)
+        return b"&".join(
+            quote(k).encode() + b"=" + quote_from_bytes(invalid_utf8(v[:500], draw)).encode() for k, v in pairs
+        )
     raw = draw(st.binary(max_size=300))
     return b"&".join([quote(k).encode() + b"=" + quote(v[:300]).encode() for k, v in pairs] + [raw])
 
@@ -313,14 +528,23 @@ def test_repeated_missing_unknown_and_huge_parameters(server: Server):
 
 def summary(query_string: bytes) -> list[tuple[str, str]]:
     """A query string as its parameters, each value cut short: what a failure message shows."""
-    return [(k, v[:80] + ("..." if len(v) > 80 else "")) for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)]
+    return [
+        (k, v[:80] + ("..." if len(v) > 80 else ""))
+        for k, v in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    ]
 
 
-def raw_request(server: Server, method: str, target: bytes, headers: dict | list, body: bytes = b"") -> tuple[int, bytes]:
+def raw_request(
+    server: Server, method: str, target: bytes, headers: dict | list, body: bytes = b""
+) -> tuple[int, bytes]:
     """Send the request target exactly as given, with headers in order (repeats allowed); the
     status and body. A closed connection without an answer is a failure."""
     pairs = headers.items() if isinstance(headers, dict) else headers
-    lines = [method.encode() + b" " + target + b" HTTP/1.1", f"Host: {server.host}:{server.port}".encode(), b"Connection: close"]
+    lines = [
+        method.encode() + b" " + target + b" HTTP/1.1",
+        f"Host: {server.host}:{server.port}".encode(),
+        b"Connection: close",
+    ]
     for name, value in pairs:
         lines.append(name.encode("latin-1") + b": " + value.encode("latin-1", errors="replace"))
     if body or method == "POST":
@@ -340,17 +564,55 @@ def raw_request(server: Server, method: str, target: bytes, headers: dict | list
         # gunicorn answers 414 to a request line over its limit and closes at once; a client still
         # sending megabytes can see the reset before the answer. Not a dropped valid request.
         return 414, b""
-    assert data.startswith(b"HTTP/1."), f"the server closed the connection without an answer ({refused!r}): {data[:200]!r}"
+    assert data.startswith(b"HTTP/1."), (
+        f"the server closed the connection without an answer ({refused!r}): {data[:200]!r}"
+    )
     head, _, rest = data.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), rest
 
 
-HEADER_NAMES = ["Accept", "Accept", "Content-Type", "Accept-Charset", "Accept-Encoding", "Accept-Language", "If-None-Match",
-                "If-Modified-Since", "If-Match", "Range", "Origin", "Request-Id", "X-Forwarded-For", "Cookie", "Authorization",
-                "Cache-Control", "Expect", "Content-Encoding", "Content-Language", "Forwarded", "Host"]
+HEADER_NAMES = [
+    "Accept",
+    "Accept",
+    "Content-Type",
+    "Accept-Charset",
+    "Accept-Encoding",
+    "Accept-Language",
+    "If-None-Match",
+    "If-Modified-Since",
+    "If-Match",
+    "Range",
+    "Origin",
+    "Request-Id",
+    "X-Forwarded-For",
+    "Cookie",
+    "Authorization",
+    "Cache-Control",
+    "Expect",
+    "Content-Encoding",
+    "Content-Language",
+    "Forwarded",
+    "Host",
+]
 header_values = st.one_of(
-    st.sampled_from(ACCEPTS + CONTENT_TYPES + ['"x"', "*", "W/\"x\"", "bytes=0-10", "bytes=-5", "bytes=9-1,0-0", "gzip",
-                                               "Thu, 01 Jan 1970 00:00:00 GMT", "yesterday", "100-continue", "null", "x" * 5000]),
+    st.sampled_from(
+        ACCEPTS
+        + CONTENT_TYPES
+        + [
+            '"x"',
+            "*",
+            'W/"x"',
+            "bytes=0-10",
+            "bytes=-5",
+            "bytes=9-1,0-0",
+            "gzip",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "yesterday",
+            "100-continue",
+            "null",
+            "x" * 5000,
+        ]
+    ),
     st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=60),
 )
 
@@ -393,13 +655,22 @@ def value_for(parameter: catalogue.Parameter):
         "decimal": ["3.5", ".5", "5.", "1e10", "NaN", "INF", "-0.0", "1" * 40],
         "date": ["2024-02-29", "2023-02-29", "2024-13-01", "20240101", "2024-1-1", "0000-01-01", "9999-12-31"],
         "boolean": ["true", "FALSE", "1", "0", "yes", "tRuE"],
-        "iri": ["https://w3id.org/nolsi/id/ri/elixir-norway", "urn:x", "http://127.0.0.1:9/x", "relative", "a:b c", "<x>"],
+        "iri": [
+            "https://w3id.org/nolsi/id/ri/elixir-norway",
+            "urn:x",
+            "http://127.0.0.1:9/x",
+            "relative",
+            "a:b c",
+            "<x>",
+        ],
         "entity": ["elixir-norway", "Elixir", "../x", "https://w3id.org/nolsi/id/ri/x", "a/b", "-x"],
     }.get(parameter.type, [])
     return st.one_of(
         st.sampled_from(valid + near or ["x"]),
         st.text(max_size=40),
-        st.sampled_from(['" } UNION { ?s ?p ?o } #', "\x00", "\n", "🧬" * 10, "\u202e", "%", "%00", "&x=1", "DROP ALL"]),
+        st.sampled_from(
+            ['" } UNION { ?s ?p ?o } #', "\x00", "\n", "🧬" * 10, "\u202e", "%", "%00", "&x=1", "DROP ALL"]
+        ),
         huge_values,
     )
 
@@ -425,8 +696,11 @@ def test_saved_query_parameters(server: Server):
     and for a browser (the HTML page)."""
 
     @fuzz_settings(400)
-    @given(request=saved_requests(), method=st.sampled_from(["GET", "GET", "POST", "HEAD"]),
-           accept=st.sampled_from([None, "text/html", "text/csv", "*/*"]) | accepts)
+    @given(
+        request=saved_requests(),
+        method=st.sampled_from(["GET", "GET", "POST", "HEAD"]),
+        accept=st.sampled_from([None, "text/html", "text/csv", "*/*"]) | accepts,
+    )
     def prop(request, method, accept):
         name, suffix, pairs = request
         target = f"/queries/{quote(name + suffix)}".encode()
@@ -458,11 +732,57 @@ def test_saved_query_raw_query_strings(server: Server):
 
 # --- paths ---------------------------------------------------------------------------------------
 
-PATH_PIECES = ["..", "%2e%2e", "%2E%2E", ".%2e", "%252e%252e", "..%2f", "%2f", "/", "//", "\\", "%5c", "..\\", "%00", "%c0%ae",
-               "%ff", "etc", "passwd", "pyproject.toml", "CURRENT", "builds", "releases", "store", "static", "yasgui",
-               "yasgui.min.js", "SHA256SUMS", "ri", "elixir-norway", ".ttl", "~", "%", "%%", ";", "?", "#"]
-PREFIXES = ["/releases/", "/releases/latest/", "/doc/", "/id/", "/static/", "/static/yasgui/", "/static/swagger-ui/",
-            "/queries/", "/graph/", "/vocab/", "/ontology/", "/"]
+PATH_PIECES = [
+    "..",
+    "%2e%2e",
+    "%2E%2E",
+    ".%2e",
+    "%252e%252e",
+    "..%2f",
+    "%2f",
+    "/",
+    "//",
+    "\\",
+    "%5c",
+    "..\\",
+    "%00",
+    "%c0%ae",
+    "%ff",
+    "etc",
+    "passwd",
+    "pyproject.toml",
+    "CURRENT",
+    "builds",
+    "releases",
+    "store",
+    "static",
+    "yasgui",
+    "yasgui.min.js",
+    "SHA256SUMS",
+    "ri",
+    "elixir-norway",
+    ".ttl",
+    "~",
+    "%",
+    "%%",
+    ";",
+    "?",
+    "#",
+]
+PREFIXES = [
+    "/releases/",
+    "/releases/latest/",
+    "/doc/",
+    "/id/",
+    "/static/",
+    "/static/yasgui/",
+    "/static/swagger-ui/",
+    "/queries/",
+    "/graph/",
+    "/vocab/",
+    "/ontology/",
+    "/",
+]
 LEAKS = (b"[project]", b"root:x:", b"MANIFEST-", b"class Settings", b"import ")
 
 
@@ -471,7 +791,10 @@ def test_random_paths_never_leave_the_served_folders(server: Server):
     never a 5xx, never a file of the project, the store or the system."""
 
     @fuzz_settings(200)
-    @given(prefix=st.sampled_from(PREFIXES), pieces=st.lists(st.sampled_from(PATH_PIECES) | st.text(string.printable, max_size=4), max_size=10))
+    @given(
+        prefix=st.sampled_from(PREFIXES),
+        pieces=st.lists(st.sampled_from(PATH_PIECES) | st.text(string.printable, max_size=4), max_size=10),
+    )
     def prop(prefix, pieces):
         target = (prefix + "/".join(pieces)).replace(" ", "%20").replace("\r", "").replace("\n", "").replace("\t", "")
         target = "".join(c for c in target if 32 < ord(c) < 127)
@@ -492,8 +815,32 @@ def test_random_paths_never_leave_the_served_folders(server: Server):
 # endpoint on port 9, which Oxigraph refuses to call ("port 9 is not allowed"), so nothing connects.
 
 SERVICE_ENDPOINT = "http://127.0.0.1:9/sparql"
-STRING_PIECES = ["a", " ", "'", '"', "#", "{", "}", "<", ">", "\\\\", '\\"', "\\'", "\\n", "\\r", "\\t", "\\u0022", "\\u0027",
-                 "SERVICE", "\n", "\r", "%22", "\\u0023", "é", "\u2028"]
+STRING_PIECES = [
+    "a",
+    " ",
+    "'",
+    '"',
+    "#",
+    "{",
+    "}",
+    "<",
+    ">",
+    "\\\\",
+    '\\"',
+    "\\'",
+    "\\n",
+    "\\r",
+    "\\t",
+    "\\u0022",
+    "\\u0027",
+    "SERVICE",
+    "\n",
+    "\r",
+    "%22",
+    "\\u0023",
+    "é",
+    "\u2028",
+]
 LINE_ENDS = ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"]
 
 
@@ -506,7 +853,15 @@ def literals(draw) -> str:
 
 @st.composite
 def iris(draw) -> str:
-    return "<urn:x:" + "".join(draw(st.lists(st.sampled_from(["a", "#", "'", "\\u0022", "\\u003E", "%3E", "/", "?", "{", "é"]), max_size=4))) + ">"
+    return (
+        "<urn:x:"
+        + "".join(
+            draw(
+                st.lists(st.sampled_from(["a", "#", "'", "\\u0022", "\\u003E", "%3E", "/", "?", "{", "é"]), max_size=4)
+            )
+        )
+        + ">"
+    )
 
 
 @st.composite
@@ -522,7 +877,9 @@ def pattern_parts(draw) -> str:
     if kind == "values":
         return f"VALUES ?w{n} {{ {draw(literals() | iris())} }}"
     if kind == "name":
-        local = "".join(draw(st.lists(st.sampled_from(["a", "\\#", "\\'", '\\"', "\\)", "%22", ".b", "-"]), min_size=1, max_size=4)))
+        local = "".join(
+            draw(st.lists(st.sampled_from(["a", "\\#", "\\'", '\\"', "\\)", "%22", ".b", "-"]), min_size=1, max_size=4))
+        )
         return f"BIND(e:{local} AS ?p{n})"
     text = "".join(draw(st.lists(st.sampled_from(["a", " ", '"', "'", "<", "}", "{", "\\", "SERVICE"]), max_size=6)))
     return "#" + text + draw(st.sampled_from(LINE_ENDS))
@@ -548,11 +905,16 @@ def test_the_service_guard_sees_every_service_call_the_engine_makes():
     reached = []
 
     @fuzz_settings(400)
-    @given(before=st.lists(pattern_parts(), max_size=4), after=st.lists(pattern_parts(), max_size=4),
-           keyword=st.sampled_from(["SERVICE", "service", "SeRvIcE"]))
+    @given(
+        before=st.lists(pattern_parts(), max_size=4),
+        after=st.lists(pattern_parts(), max_size=4),
+        keyword=st.sampled_from(["SERVICE", "service", "SeRvIcE"]),
+    )
     def prop(before, after, keyword):
-        query = (f"PREFIX e: <urn:e:> SELECT * WHERE {{ {' '.join(before)} {keyword} <{SERVICE_ENDPOINT}> "
-                 f"{{ BIND(1 AS ?s) }} {' '.join(after)} }}")
+        query = (
+            f"PREFIX e: <urn:e:> SELECT * WHERE {{ {' '.join(before)} {keyword} <{SERVICE_ENDPOINT}> "
+            f"{{ BIND(1 AS ?s) }} {' '.join(after)} }}"
+        )
         if not engine_calls_service(query):
             return
         reached.append(query)
@@ -560,7 +922,9 @@ def test_the_service_guard_sees_every_service_call_the_engine_makes():
             guard.check(query, ())
 
     prop()
-    assert len(reached) > 40, f"only {len(reached)} generated queries made the engine call SERVICE: the property tests little"
+    assert len(reached) > 40, (
+        f"only {len(reached)} generated queries made the engine call SERVICE: the property tests little"
+    )
 
 
 # --- regressions: what the fuzzing found -------------------------------------------------------------
@@ -581,7 +945,8 @@ def test_a_deeply_nested_query_is_a_client_error(server: Server, shape: str):
         started = time.monotonic()
         response = send_query(server, transport, DEEP[shape])
         assert 400 <= response.status_code < 500, (
-            f"{transport}: {response.status_code} after {time.monotonic() - started:.1f} s: {response.text[:200]}")
+            f"{transport}: {response.status_code} after {time.monotonic() - started:.1f} s: {response.text[:200]}"
+        )
     server.still_answers()
 
 
@@ -604,7 +969,8 @@ def test_a_long_flat_query_is_a_client_error(server: Server, shape: str):
         response = send_query(server, transport, FLAT[shape])
         check(response.status_code, response.content, (transport, shape))
         assert response.status_code < 500 or TIME_LIMIT_MESSAGE in response.text, (
-            f"{transport}: {response.status_code} after {time.monotonic() - started:.1f} s: {response.text[:200]}")
+            f"{transport}: {response.status_code} after {time.monotonic() - started:.1f} s: {response.text[:200]}"
+        )
     server.still_answers()
 
 
@@ -615,17 +981,24 @@ def test_a_graph_parameter_that_is_not_an_iri_is_400(server: Server, parameter: 
     malformed request (400), not a failure of the engine (500)."""
     for method in ("GET", "POST"):
         params = {"query": "ASK {}", parameter: value}
-        response = (requests.get(server.url, params=params, timeout=30) if method == "GET"
-                    else requests.post(server.url, data=params, timeout=30))
+        response = (
+            requests.get(server.url, params=params, timeout=30)
+            if method == "GET"
+            else requests.post(server.url, data=params, timeout=30)
+        )
         assert response.status_code == 400, f"{method}: {response.status_code} {response.text[:200]}"
         check_response(response, params)
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { BIND(<urn:nolsi:no-such-function>(1) AS ?x) }",
-    'ASK { FILTER(<http://www.w3.org/2001/XMLSchema#noSuchType>("1")) }',
-    "PREFIX nolsi: <https://w3id.org/nolsi/ontology#> SELECT ?s WHERE { ?s ?p ?o FILTER(nolsi:(?o)) } LIMIT 1",
-], ids=["BIND", "cast to an unknown type", "prefixed name as a function"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { BIND(<urn:nolsi:no-such-function>(1) AS ?x) }",
+        'ASK { FILTER(<http://www.w3.org/2001/XMLSchema#noSuchType>("1")) }',
+        "PREFIX nolsi: <https://w3id.org/nolsi/ontology#> SELECT ?s WHERE { ?s ?p ?o FILTER(nolsi:(?o)) } LIMIT 1",
+    ],
+    ids=["BIND", "cast to an unknown type", "prefixed name as a function"],
+)
 def test_a_call_of_an_unknown_function_is_a_client_error(server: Server, query: str):
     """A function the engine does not know is the query's fault: 4xx (or, as SPARQL 1.1 section 17.3
     allows, an error that makes the FILTER false), never "the query engine failed" with a 500."""

@@ -24,7 +24,10 @@ def test_allowed(query: str):
     [
         ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE <http://127.0.0.1:9/> is refused"),
         ("SELECT * WHERE { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }", "is refused"),
-        ("PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }", "<http://127.0.0.1:9/sparql>"),
+        (
+            "PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE x:sparql { ?s ?p ?o } }",
+            "<http://127.0.0.1:9/sparql>",
+        ),
         ("SELECT * WHERE { ?e <http://p> ?x SERVICE ?e { ?s ?p ?o } }", "variable endpoint"),
         ("SELECT * WHERE { SERVIC\\u0045 <http://127.0.0.1:9/> { ?s ?p ?o } }", "refused"),
         ("SELECT * WHERE { OPTIONAL { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }", "refused"),
@@ -48,11 +51,17 @@ def test_updates_are_recognised_for_the_error_message():
 
 
 def test_the_word_service_in_names_and_text_needs_no_parse():
-    for query in ("PREFIX schema: <https://schema.org/> SELECT * WHERE { ?s a schema:Service }",
-                  "#+ title: Services that may hold data\nSELECT * WHERE { ?s ?p ?o }",
-                  "SELECT * WHERE { ?s <https://schema.org/Service> ?o }"):
+    for query in (
+        "PREFIX schema: <https://schema.org/> SELECT * WHERE { ?s a schema:Service }",
+        "#+ title: Services that may hold data\nSELECT * WHERE { ?s ?p ?o }",
+        "SELECT * WHERE { ?s <https://schema.org/Service> ?o }",
+    ):
         assert not guard.SERVICE.search(query)
-    for query in ("SELECT * { SERVICE <http://x/> {} }", "SELECT * { service\n# why\nsilent ?e {} }", "SELECT * { SERVICE ex:e {} }"):
+    for query in (
+        "SELECT * { SERVICE <http://x/> {} }",
+        "SELECT * { service\n# why\nsilent ?e {} }",
+        "SELECT * { SERVICE ex:e {} }",
+    ):
         assert guard.SERVICE.search(query)
 
 

@@ -33,8 +33,18 @@ LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 # The policy these pages are written for: no inline script or style at all. The app serves a
 # looser one on every HTML page (security.py: the query editor needs inline styles).
 STRICT_CSP = "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'"
-PAGES = ("/", "/about", "/releases/", "/releases/{v}/", "/doc/ri/elixir-norway", "/doc/vocab/data-classification/red",
-         "/doc/vocab/data-classification", "/graph/elixir-no-about", "/ontology", "/shapes")
+PAGES = (
+    "/",
+    "/about",
+    "/releases/",
+    "/releases/{v}/",
+    "/doc/ri/elixir-norway",
+    "/doc/vocab/data-classification/red",
+    "/doc/vocab/data-classification",
+    "/graph/elixir-no-about",
+    "/ontology",
+    "/shapes",
+)
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -84,7 +94,9 @@ def test_the_jsonld_describes_the_dataset_and_only_the_dataset(curated):
     assert typed == {dataset}
     assert not [t for t in triples if t.object == dataset]
     properties = {t.predicate.value for t in triples if t.subject == dataset}
-    assert {f"{SCHEMA}{p}" for p in ("name", "description", "license", "distribution", "identifier", "creator")} <= properties
+    assert {
+        f"{SCHEMA}{p}" for p in ("name", "description", "license", "distribution", "identifier", "creator")
+    } <= properties
     licence = next(t.object for t in triples if t.subject == dataset and t.predicate.value == f"{SCHEMA}license")
     assert licence == pyoxigraph.NamedNode(str(LICENCE))  # an IRI, not a string
     subjects = {t.subject for t in triples if isinstance(t.subject, pyoxigraph.NamedNode)}
@@ -111,14 +123,17 @@ def test_a_browser_gets_html_and_an_unmet_accept_a_406(curated):
 # --- for RDF clients: F-UJI, FAIR Champion, DCAT harvesters ----------------------------------
 
 
-@pytest.mark.parametrize("accept, media_type", [
-    (FUJI, "text/turtle"),
-    (CHAMPION, "text/turtle"),
-    ("*/*", "text/turtle"),
-    ("application/ld+json", "application/ld+json"),
-    ("application/rdf+xml", "application/rdf+xml"),
-    ("application/n-triples", "application/n-triples"),
-])
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        (FUJI, "text/turtle"),
+        (CHAMPION, "text/turtle"),
+        ("*/*", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/n-triples", "application/n-triples"),
+    ],
+)
 def test_rdf_clients_get_the_dcat_description(curated, accept, media_type):
     response = requests.get(curated.base + "/", headers={"Accept": accept})
     assert response.status_code == 200
@@ -136,7 +151,9 @@ def test_rdf_clients_get_the_dcat_description(curated, accept, media_type):
     distributions = set(graph.objects(dataset, DCAT.distribution))
     assert len(distributions) == 6
     for distribution in distributions:
-        assert str(graph.value(distribution, DCAT.downloadURL)).startswith(f"{curated.base}/releases/{curated.version}/")
+        assert str(graph.value(distribution, DCAT.downloadURL)).startswith(
+            f"{curated.base}/releases/{curated.version}/"
+        )
         assert graph.value(distribution, DCAT.mediaType) is not None
         assert int(graph.value(distribution, DCAT.byteSize)) > 0
         checksum = graph.value(distribution, SPDX.checksum)
@@ -149,10 +166,16 @@ def test_the_turtle_is_the_release_dcat_file(curated):
     assert response.content == (curated.release / "dcat.ttl").read_bytes()
 
 
-@pytest.mark.parametrize("suffix, media_type", [
-    ("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("rdf", "application/rdf+xml"), ("nt", "application/n-triples"),
-    ("html", "text/html"),
-])
+@pytest.mark.parametrize(
+    "suffix, media_type",
+    [
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("rdf", "application/rdf+xml"),
+        ("nt", "application/n-triples"),
+        ("html", "text/html"),
+    ],
+)
 def test_suffix_urls_name_one_representation(curated, suffix, media_type):
     response = requests.get(f"{curated.base}/index.{suffix}", headers=BROWSER)
     assert response.status_code == 200
@@ -195,7 +218,11 @@ def test_cite_as_resolves_to_the_landing_page(curated):
     response = requests.get(curated.base + "/dataset", headers=NO_ACCEPT, allow_redirects=False)
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
-    assert requests.get(curated.base + "/dataset", headers={"Accept": "text/turtle"}).headers["Content-Type"].startswith("text/turtle")
+    assert (
+        requests.get(curated.base + "/dataset", headers={"Accept": "text/turtle"})
+        .headers["Content-Type"]
+        .startswith("text/turtle")
+    )
 
 
 @pytest.mark.parametrize("headers", [NO_ACCEPT, {"Accept": "text/turtle"}, {"Accept": "application/ld+json"}])
@@ -211,8 +238,10 @@ def test_revalidation_gets_304(curated, headers):
 
 
 def test_each_representation_has_its_own_etag(curated):
-    tags = {requests.get(curated.base + "/", headers=h).headers["ETag"]
-            for h in (NO_ACCEPT, {"Accept": "text/turtle"}, {"Accept": "application/ld+json"})}
+    tags = {
+        requests.get(curated.base + "/", headers=h).headers["ETag"]
+        for h in (NO_ACCEPT, {"Accept": "text/turtle"}, {"Accept": "application/ld+json"})
+    }
     assert len(tags) == 3
 
 
@@ -225,8 +254,12 @@ def test_the_page_gives_size_sources_and_ways_in(curated):
     dataset = URIRef(curated.base + "/dataset")
     triples = int(void.value(dataset, VOID.triples))
     assert f"{triples:,}" in response.text
-    graphs = sum(1 for s in void.objects(dataset, VOID.subset) if (s, RDF.type, VOID.Dataset) in void
-                 and (s, URIRef("http://www.w3.org/ns/sparql-service-description#name"), None) in void)
+    graphs = sum(
+        1
+        for s in void.objects(dataset, VOID.subset)
+        if (s, RDF.type, VOID.Dataset) in void
+        and (s, URIRef("http://www.w3.org/ns/sparql-service-description#name"), None) in void
+    )
     assert f"<dd>{graphs}</dd>" in response.text
     page = Page.of(response.text)
     for target in ("/sparql", "/queries", "/ontology", "/releases/latest/", "/about#persistence"):
@@ -255,7 +288,13 @@ def test_html_pages_bear_the_security_headers(curated):
         policy = {d.strip().split(" ", 1)[0]: d.strip() for d in response.headers["Content-Security-Policy"].split(";")}
         assert policy["default-src"] == "default-src 'self'" and policy["script-src"] == "script-src 'self'", path
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
-    for path in ("/index.ttl", "/.well-known/void", "/sparql?query=ASK%7B%7D", "/-/health", f"/releases/{curated.version}/SHA256SUMS"):
+    for path in (
+        "/index.ttl",
+        "/.well-known/void",
+        "/sparql?query=ASK%7B%7D",
+        "/-/health",
+        f"/releases/{curated.version}/SHA256SUMS",
+    ):
         assert requests.get(curated.base + path).headers["X-Content-Type-Options"] == "nosniff", path
 
 
@@ -267,7 +306,7 @@ def test_about_states_persistence_and_citation(curated):
     page = Page.of(response.text)
     assert {"persistence", "citation", "versions"} <= page.ids
     assert "never" in response.text and "immutable" in response.text
-    assert "cff-version: 1.2.0" in response.text and f'version: &#34;{curated.version}&#34;' in response.text
+    assert "cff-version: 1.2.0" in response.text and f"version: &#34;{curated.version}&#34;" in response.text
     assert "license: CC-BY-4.0" in response.text
 
 
@@ -278,20 +317,26 @@ def test_no_content_security_policy_violation_in_a_browser(curated, policy):
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
     errors = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
+        )
         try:
             page = browser.new_page()
             page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
             page.on("pageerror", lambda error: errors.append(str(error)))
             if policy != "served":
+
                 def strict(route):
                     response = route.fetch()
                     route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
+
                 page.route("**/*", strict)
             for path in PAGES:
                 page.goto(curated.base + path.format(v=curated.version))
                 assert page.locator("h1").count() == 1, path
-                assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") != "none", "site.css not applied"
+                assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") != "none", (
+                    "site.css not applied"
+                )
         finally:
             browser.close()
     assert errors == []

@@ -109,7 +109,9 @@ def vocabularies() -> Graph:
 
 def test_every_concept_scheme_has_title_source_and_top_concepts(vocabularies):
     schemes = set(vocabularies.subjects(RDF.type, SKOS.ConceptScheme))
-    assert {str(s) for s in schemes} == {VOCAB + v + "/" for v in ("data-classification", "domain", "role", "service-type")}
+    assert {str(s) for s in schemes} == {
+        VOCAB + v + "/" for v in ("data-classification", "domain", "role", "service-type")
+    }
     for scheme in schemes:
         assert any(t.language == "en" for t in vocabularies.objects(scheme, DCTERMS.title)), scheme
         assert all(isinstance(s, URIRef) for s in vocabularies.objects(scheme, DCTERMS.source))
@@ -127,7 +129,7 @@ def test_every_concept_has_labels_definition_scheme_and_notation(vocabularies):
         english = [l for l in vocabularies.objects(concept, SKOS.prefLabel) if l.language == "en"]
         assert len(english) == 1, concept
         assert any(d.language == "en" for d in vocabularies.objects(concept, SKOS.definition)), concept
-        assert str(vocabularies.value(concept, SKOS.notation)) == str(concept)[len(str(scheme)):], concept
+        assert str(vocabularies.value(concept, SKOS.notation)) == str(concept)[len(str(scheme)) :], concept
 
 
 def test_role_concepts_are_org_roles(vocabularies):
@@ -136,7 +138,9 @@ def test_role_concepts_are_org_roles(vocabularies):
 
 
 def test_classification_levels_are_ranked_one_to_four_from_green_to_black(vocabularies):
-    ranks = {concept: vocabularies.value(concept, NOLSI.rank) for concept in vocabularies.subjects(SKOS.inScheme, CLS[""])}
+    ranks = {
+        concept: vocabularies.value(concept, NOLSI.rank) for concept in vocabularies.subjects(SKOS.inScheme, CLS[""])
+    }
     assert ranks == {CLS.green: Literal(1), CLS.yellow: Literal(2), CLS.red: Literal(3), CLS.black: Literal(4)}
     assert all(r.datatype == XSD_INTEGER for r in ranks.values())
     sikt = "https://cms.sikt.no/sites/default/files/2023-02/Sektorstandard_klassifisering_av_informasjon%20%281%29.pdf"

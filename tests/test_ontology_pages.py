@@ -54,7 +54,7 @@ def used_in(data: bytes) -> set[str]:
 def test_every_term_declared_or_used_has_an_anchor(curated, ontology, page):
     terms = declared(ontology) | used_in(curated.dump("nq"))
     assert len(declared(ontology)) >= 10
-    missing = {t for t in terms if t[len(NOLSI):] not in page.ids}
+    missing = {t for t in terms if t[len(NOLSI) :] not in page.ids}
     assert not missing
 
 
@@ -91,17 +91,25 @@ def test_header_metadata(curated, ontology):
     assert "The nolsi project" in text
 
 
-@pytest.mark.parametrize("accept, media_type", [
-    ("text/turtle", "text/turtle"), ("application/ld+json", "application/ld+json"),
-    ("application/rdf+xml", "application/rdf+xml"), ("application/n-triples", "application/n-triples"), ("*/*", "text/turtle"),
-])
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/n-triples", "application/n-triples"),
+        ("*/*", "text/turtle"),
+    ],
+)
 def test_the_ontology_by_content_negotiation(curated, ontology, accept, media_type):
     response = requests.get(curated.base + "/ontology", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == media_type
     assert response.headers["Vary"] == "Accept"
     assert isomorphic(as_graph(response), ontology)
-    again = requests.get(curated.base + "/ontology", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]})
+    again = requests.get(
+        curated.base + "/ontology", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -123,10 +131,17 @@ def test_an_unmet_accept_is_406(curated):
 
 
 def test_terms_used_in_the_service_descriptions_are_declared(curated, ontology):
-    used = used_in(pyoxigraph.serialize(pyoxigraph.parse((curated.release / "void.ttl").read_bytes(), format=pyoxigraph.RdfFormat.TURTLE),
-                                        format=pyoxigraph.RdfFormat.N_QUADS))
-    used |= {str(p) for p in as_graph(requests.get(curated.base + "/sparql", headers={"Accept": "text/turtle"})).predicates()
-             if str(p).startswith(NOLSI)}
+    used = used_in(
+        pyoxigraph.serialize(
+            pyoxigraph.parse((curated.release / "void.ttl").read_bytes(), format=pyoxigraph.RdfFormat.TURTLE),
+            format=pyoxigraph.RdfFormat.N_QUADS,
+        )
+    )
+    used |= {
+        str(p)
+        for p in as_graph(requests.get(curated.base + "/sparql", headers={"Accept": "text/turtle"})).predicates()
+        if str(p).startswith(NOLSI)
+    }
     assert used <= declared(ontology)
 
 
@@ -157,4 +172,4 @@ def test_shapes_listing_has_an_anchor_per_shape(curated):
     node_shapes = {str(s) for s in expected.subjects(RDF.type, SH.NodeShape) if str(s).startswith(SHAPES)}
     property_shapes = {str(p) for p in expected.objects(None, SH.property) if str(p).startswith(SHAPES)}
     assert node_shapes and property_shapes
-    assert {s[len(SHAPES):] for s in node_shapes | property_shapes} <= ids
+    assert {s[len(SHAPES) :] for s in node_shapes | property_shapes} <= ids

@@ -23,14 +23,30 @@ from tests.conftest import SYNTAXES, Page
 ID = "https://w3id.org/nolsi/id/"
 VOCAB = "https://w3id.org/nolsi/vocab/"
 GRAPH = "https://w3id.org/nolsi/graph/"
-LABELS = tuple(NamedNode(p) for p in (
-    "http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://xmlns.com/foaf/0.1/name", "https://schema.org/name", "http://purl.org/dc/terms/title"))
+LABELS = tuple(
+    NamedNode(p)
+    for p in (
+        "http://www.w3.org/2004/02/skos/core#prefLabel",
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "http://xmlns.com/foaf/0.1/name",
+        "https://schema.org/name",
+        "http://purl.org/dc/terms/title",
+    )
+)
 SAME_AS = NamedNode("https://schema.org/sameAs")
 DERIVED_FROM = NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 RDF_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml", "application/n-triples")
-AUTHORITIES = {"ror.org", "orcid.org", "doi.org", "lovdata.no", "bio.tools", "fairsharing.org", "www.wikidata.org", "eur-lex.europa.eu"}
+AUTHORITIES = {
+    "ror.org",
+    "orcid.org",
+    "doi.org",
+    "lovdata.no",
+    "bio.tools",
+    "fairsharing.org",
+    "www.wikidata.org",
+    "eur-lex.europa.eu",
+}
 SAMPLE = 20
 
 
@@ -69,7 +85,7 @@ def labelled(triples) -> dict[str, dict[str, Literal]]:
     found: dict[str, dict[str, Literal]] = defaultdict(dict)
     for t in triples:
         if t.predicate in LABELS and isinstance(t.subject, NamedNode) and t.subject.value.startswith(ID):
-            kind = t.subject.value[len(ID):].split("/")[0]
+            kind = t.subject.value[len(ID) :].split("/")[0]
             current = found[kind].get(t.subject.value)
             if current is None or (t.object.language == "en" and current.language != "en"):
                 found[kind][t.subject.value] = t.object
@@ -87,7 +103,7 @@ def sample(labelled) -> list[tuple[str, Literal]]:
 
 
 def test_the_sample_covers_every_kind(labelled, sample):
-    kinds = {iri[len(ID):].split("/")[0] for iri, _ in sample}
+    kinds = {iri[len(ID) :].split("/")[0] for iri, _ in sample}
     assert {"ri", "node", "org", "person", "service", "law", "document", "grant", "project", "membership"} <= kinds
     assert kinds == set(labelled)
     assert len(sample) >= 150
@@ -98,11 +114,12 @@ def test_entity_iris_answer_303_with_their_document(curated, sample):
         iri, label = entry
         response = requests.get(curated.base + path_of(iri), headers=BROWSER, allow_redirects=False)
         assert response.status_code == 303, iri
-        assert response.headers["Location"] == "/doc/" + iri[len(ID):]
+        assert response.headers["Location"] == "/doc/" + iri[len(ID) :]
         page = requests.get(curated.base + response.headers["Location"], headers=BROWSER)
         assert page.status_code == 200, iri
         assert page.headers["Content-Type"] == "text/html; charset=utf-8"
         assert label.value in html.unescape(page.text), iri
+
     in_parallel(check, sample)
 
 
@@ -112,11 +129,12 @@ def test_entity_documents_in_every_rdf_syntax(curated, sample, accept):
         iri, label = entry
         response = requests.get(curated.base + path_of(iri), headers={"Accept": accept})  # follows the 303
         assert response.status_code == 200, iri
-        assert response.url == curated.base + "/doc/" + iri[len(ID):]
+        assert response.url == curated.base + "/doc/" + iri[len(ID) :]
         assert response.headers["Content-Type"].split(";")[0] == accept
         assert response.headers["Vary"] == "Accept"
         statements = parse(response)
         assert any(t.subject == NamedNode(iri) and t.predicate in LABELS and t.object == label for t in statements), iri
+
     in_parallel(check, sample)
 
 
@@ -131,9 +149,10 @@ def test_every_entity_in_the_graph_dereferences(curated, triples):
                 about[node.value].add(t)
 
     def check(iri):
-        response = requests.get(f"{curated.base}/doc/{iri[len(ID):]}.nt")
+        response = requests.get(f"{curated.base}/doc/{iri[len(ID) :]}.nt")
         assert response.status_code == 200, iri
         assert about[iri] <= set(parse(response)), iri
+
     in_parallel(check, sorted(about))
 
 
@@ -158,10 +177,18 @@ def test_quad_syntaxes_keep_each_fact_in_its_graph(curated, dump, suffix, media_
     quads = set(parse(response))
     named = {q for q in quads if not isinstance(q.graph_name, pyoxigraph.DefaultGraph)}
     expected = set(dump.quads_for_pattern(iri, None, None)) | set(dump.quads_for_pattern(None, None, iri))
-    expected = {q for q in expected if not isinstance(q.subject, pyoxigraph.BlankNode) and not isinstance(q.object, pyoxigraph.BlankNode)}
+    expected = {
+        q
+        for q in expected
+        if not isinstance(q.subject, pyoxigraph.BlankNode) and not isinstance(q.object, pyoxigraph.BlankNode)
+    }
     assert expected <= named
     assert all(q.graph_name.value.startswith(GRAPH) for q in named)
-    provenance = {(q.subject, q.object) for q in quads if q.predicate == DERIVED_FROM and isinstance(q.graph_name, pyoxigraph.DefaultGraph)}
+    provenance = {
+        (q.subject, q.object)
+        for q in quads
+        if q.predicate == DERIVED_FROM and isinstance(q.graph_name, pyoxigraph.DefaultGraph)
+    }
     for graph in {q.graph_name for q in named}:
         for source in dump.quads_for_pattern(graph, DERIVED_FROM, None, graph):
             assert (graph, source.object) in provenance
@@ -179,14 +206,19 @@ def test_the_html_page_shows_labels_types_links_and_sources(curated, dump):
     for graph in {q.graph_name for q in dump.quads_for_pattern(iri, None, None)}:
         for source in dump.quads_for_pattern(graph, DERIVED_FROM, None, graph):
             document = source.object.value
-            assert "/doc/" + document[len(ID):] in page.hrefs
+            assert "/doc/" + document[len(ID) :] in page.hrefs
             titles = [q.object.value for q in dump.quads_for_pattern(source.object, LABELS[0], None)]
             assert any(title in text for title in titles), document
-            urls = [q.object.value for q in dump.quads_for_pattern(source.object, NamedNode("https://schema.org/url"), None)]
-            urls += [q.object.value for q in dump.quads_for_pattern(source.object, NamedNode("http://purl.org/pav/retrievedFrom"), None)]
+            urls = [
+                q.object.value for q in dump.quads_for_pattern(source.object, NamedNode("https://schema.org/url"), None)
+            ]
+            urls += [
+                q.object.value
+                for q in dump.quads_for_pattern(source.object, NamedNode("http://purl.org/pav/retrievedFrom"), None)
+            ]
             assert not urls or set(urls) & set(page.hrefs), document
     incoming = {q.subject.value for q in dump.quads_for_pattern(None, None, iri) if isinstance(q.subject, NamedNode)}
-    assert {"/doc/" + s[len(ID):] for s in incoming if s.startswith(ID)} <= set(page.hrefs)
+    assert {"/doc/" + s[len(ID) :] for s in incoming if s.startswith(ID)} <= set(page.hrefs)
 
 
 def test_at_least_four_external_authorities_are_linked(curated, triples):
@@ -200,16 +232,24 @@ def test_at_least_four_external_authorities_are_linked(curated, triples):
         subject, target = hosts[host].split(" ")
         if not subject.startswith(ID):
             continue
-        page = Page.of(requests.get(curated.base + "/doc/" + subject[len(ID):], headers=BROWSER).text)
+        page = Page.of(requests.get(curated.base + "/doc/" + subject[len(ID) :], headers=BROWSER).text)
         assert target in page.hrefs, (subject, target)
-        statements = parse(requests.get(f"{curated.base}/doc/{subject[len(ID):]}.ttl"))
+        statements = parse(requests.get(f"{curated.base}/doc/{subject[len(ID) :]}.ttl"))
         assert pyoxigraph.Triple(NamedNode(subject), SAME_AS, NamedNode(target)) in statements
 
 
-@pytest.mark.parametrize("suffix, media_type", [
-    ("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("rdf", "application/rdf+xml"),
-    ("nt", "application/n-triples"), ("nq", "application/n-quads"), ("trig", "application/trig"), ("html", "text/html"),
-])
+@pytest.mark.parametrize(
+    "suffix, media_type",
+    [
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("rdf", "application/rdf+xml"),
+        ("nt", "application/n-triples"),
+        ("nq", "application/n-quads"),
+        ("trig", "application/trig"),
+        ("html", "text/html"),
+    ],
+)
 def test_suffixes_name_one_representation(curated, suffix, media_type):
     response = requests.get(f"{curated.base}/doc/service/tsd.{suffix}", headers={"Accept": "image/png"})
     assert response.status_code == 200
@@ -219,8 +259,16 @@ def test_suffixes_name_one_representation(curated, suffix, media_type):
 
 
 def test_no_accept_header_gets_html_and_star_gets_turtle(curated):
-    assert requests.get(curated.base + "/doc/service/tsd", headers={"Accept": None}).headers["Content-Type"].startswith("text/html")
-    assert requests.get(curated.base + "/doc/service/tsd", headers={"Accept": "*/*"}).headers["Content-Type"].startswith("text/turtle")
+    assert (
+        requests.get(curated.base + "/doc/service/tsd", headers={"Accept": None})
+        .headers["Content-Type"]
+        .startswith("text/html")
+    )
+    assert (
+        requests.get(curated.base + "/doc/service/tsd", headers={"Accept": "*/*"})
+        .headers["Content-Type"]
+        .startswith("text/turtle")
+    )
 
 
 def test_an_unmet_accept_is_406(curated):
@@ -234,7 +282,9 @@ def test_revalidation_and_etags(curated):
     for accept in ("text/html", *RDF_TYPES):
         first = requests.get(curated.base + "/doc/service/tsd", headers={"Accept": accept})
         tags.add(first.headers["ETag"])
-        again = requests.get(curated.base + "/doc/service/tsd", headers={"Accept": accept, "If-None-Match": first.headers["ETag"]})
+        again = requests.get(
+            curated.base + "/doc/service/tsd", headers={"Accept": accept, "If-None-Match": first.headers["ETag"]}
+        )
         assert again.status_code == 304, accept
         assert again.headers["Vary"] == "Accept"
     assert len(tags) == 5
@@ -242,7 +292,10 @@ def test_revalidation_and_etags(curated):
 
 def test_signposting_on_documents(curated):
     response = requests.get(curated.base + "/doc/service/tsd", headers={"Accept": None})
-    found = {(link["rel"], link.get("type", "")): link["url"] for link in requests.utils.parse_header_links(response.headers["Link"])}
+    found = {
+        (link["rel"], link.get("type", "")): link["url"]
+        for link in requests.utils.parse_header_links(response.headers["Link"])
+    }
     assert found[("cite-as", "")] == ID + "service/tsd"
     assert found[("describedby", "text/turtle")] == curated.base + "/doc/service/tsd.ttl"
     assert found[("describedby", "application/ld+json")] == curated.base + "/doc/service/tsd.jsonld"
@@ -253,15 +306,31 @@ def test_the_query_string_survives_the_303(curated):
     response = requests.get(curated.base + "/id/ri/elixir-norway?format=ttl", allow_redirects=False)
     assert response.status_code == 303
     assert response.headers["Location"] == "/doc/ri/elixir-norway?format=ttl"
-    assert requests.get(curated.base + "/id/ri/elixir-norway?format=ttl").headers["Content-Type"].startswith("text/turtle")
+    assert (
+        requests.get(curated.base + "/id/ri/elixir-norway?format=ttl").headers["Content-Type"].startswith("text/turtle")
+    )
 
 
-@pytest.mark.parametrize("path", [
-    "/id/ri/no-such-thing", "/doc/ri/no-such-thing", "/doc/ri/no-such-thing.ttl", "/doc/ri/no-such-thing.nq",
-    "/id/RI/Elixir-Norway", "/id/ri/elixir-norway/more", "/id/ri", "/doc/ri/elixir-norway.exe",
-    "/id/ri/elixir-norway%3E%20%7D%20UNION%20%7B", "/doc/ri/x%22%29%20.%20%3Fs", "/doc/vocab/a/b/c", "/graph/no-such-graph",
-    "/graph/NO", "/vocab/domain/no-such-concept", "/id/vocab/data-classification",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/ri/no-such-thing",
+        "/doc/ri/no-such-thing",
+        "/doc/ri/no-such-thing.ttl",
+        "/doc/ri/no-such-thing.nq",
+        "/id/RI/Elixir-Norway",
+        "/id/ri/elixir-norway/more",
+        "/id/ri",
+        "/doc/ri/elixir-norway.exe",
+        "/id/ri/elixir-norway%3E%20%7D%20UNION%20%7B",
+        "/doc/ri/x%22%29%20.%20%3Fs",
+        "/doc/vocab/a/b/c",
+        "/graph/no-such-graph",
+        "/graph/NO",
+        "/vocab/domain/no-such-concept",
+        "/id/vocab/data-classification",
+    ],
+)
 def test_unknown_or_malformed_paths_are_404(curated, path):
     assert requests.get(curated.base + path, headers=BROWSER).status_code == 404
 
@@ -271,13 +340,21 @@ def test_vocabulary_concepts_and_schemes_dereference(curated, dump):
     response = requests.get(curated.base + "/vocab/data-classification/red", headers=BROWSER, allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == "/doc/vocab/data-classification/red"
     label = next(q.object for q in dump.quads_for_pattern(NamedNode(concept), LABELS[0], None))
-    assert label.value in html.unescape(requests.get(curated.base + "/vocab/data-classification/red", headers=BROWSER).text)
+    assert label.value in html.unescape(
+        requests.get(curated.base + "/vocab/data-classification/red", headers=BROWSER).text
+    )
     for accept in RDF_TYPES:
         statements = parse(requests.get(curated.base + "/vocab/data-classification/red", headers={"Accept": accept}))
         assert pyoxigraph.Triple(NamedNode(concept), LABELS[0], label) in statements, accept
     scheme = parse(requests.get(curated.base + "/vocab/data-classification/", headers={"Accept": "text/turtle"}))
-    assert pyoxigraph.Triple(NamedNode(VOCAB + "data-classification/"), NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                             NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")) in scheme
+    assert (
+        pyoxigraph.Triple(
+            NamedNode(VOCAB + "data-classification/"),
+            NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme"),
+        )
+        in scheme
+    )
     page = Page.of(requests.get(curated.base + "/doc/vocab/data-classification", headers=BROWSER).text)
     assert "/doc/vocab/data-classification/red" in page.hrefs  # its concepts, as incoming links
 
@@ -290,5 +367,5 @@ def test_named_graphs_dereference(curated, dump):
     assert len(quads) == len(expected)
     page = requests.get(curated.base + "/graph/elixir-no-about", headers=BROWSER)
     [source] = [q.object for q in dump.quads_for_pattern(graph, DERIVED_FROM, None, graph)]
-    assert "/doc/" + source.value[len(ID):] in Page.of(page.text).hrefs
+    assert "/doc/" + source.value[len(ID) :] in Page.of(page.text).hrefs
     assert f"{len(expected)} triples" in page.text

@@ -52,15 +52,21 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib'
 RESULT_FORMATS = {
     "boolean": {"application/sparql-results+json": "json", "application/sparql-results+xml": "xml"},
     "tabular": {
-        "application/sparql-results+json": "json", "application/sparql-results+xml": "xml",
-        "text/csv": "csv", "text/tab-separated-values": "tsv",
+        "application/sparql-results+json": "json",
+        "application/sparql-results+xml": "xml",
+        "text/csv": "csv",
+        "text/tab-separated-values": "tsv",
     },
     "RDF": {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/n-triples": "nt"},
 }
 QUAD_SYNTAXES = {"application/n-quads": pyoxigraph.RdfFormat.N_QUADS, "application/trig": pyoxigraph.RdfFormat.TRIG}
 RDF_MEDIA_TYPES = {
-    "text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld", "application/n-quads": "nquads", "application/trig": "trig",
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
 }
 
 
@@ -131,12 +137,14 @@ def load_protocol_tests() -> tuple[list[URIRef], list[ProtocolTest]]:
             (str(graph.value(d, RDFS_LABEL)), Path(urlsplit(str(graph.value(d, UT.graph))).path))
             for d in graph.objects(entry, UT.graphData)
         )
-        tests.append(ProtocolTest(
-            name=str(entry).rsplit("#", 1)[1],
-            title=str(graph.value(entry, MF.name)),
-            requests=tuple(_request(graph, r) for r in _list(graph, graph.value(action, HT.requests))),
-            graph_data=tuple(sorted(graph_data)),
-        ))
+        tests.append(
+            ProtocolTest(
+                name=str(entry).rsplit("#", 1)[1],
+                title=str(graph.value(entry, MF.name)),
+                requests=tuple(_request(graph, r) for r in _list(graph, graph.value(action, HT.requests))),
+                graph_data=tuple(sorted(graph_data)),
+            )
+        )
     return entries, tests
 
 
@@ -211,8 +219,10 @@ class Endpoint:
         connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
         try:
             connection.request(
-                request.method, "/sparql" + request.path.removeprefix("/sparql/"),
-                body=request.body, headers=dict(request.headers),
+                request.method,
+                "/sparql" + request.path.removeprefix("/sparql/"),
+                body=request.body,
+                headers=dict(request.headers),
             )
             response = connection.getresponse()
             return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
@@ -222,8 +232,10 @@ class Endpoint:
     def select(self, query: str) -> Result:
         """A SELECT, with a unique comment so the answer cannot come from the answer cache."""
         response = requests.post(
-            self.url, data={"query": f"{query}\n# {uuid.uuid4()}"},
-            headers={"Accept": "application/sparql-results+json"}, timeout=30,
+            self.url,
+            data={"query": f"{query}\n# {uuid.uuid4()}"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
         )
         assert response.status_code == 200, response.text
         return Result.parse(io.BytesIO(response.content), format="json")
@@ -281,7 +293,9 @@ def check(test: ProtocolTest, request: HttpRequest, status: int, headers: dict[s
         return
     offered = RESULT_FORMATS[request.expected_format]
     kind = media_type(headers)
-    assert kind in offered, f"{shown}\n{request.expected_format} result expected as one of {sorted(offered)}, got {kind!r}"
+    assert kind in offered, (
+        f"{shown}\n{request.expected_format} result expected as one of {sorted(offered)}, got {kind!r}"
+    )
     if request.expected_format == "RDF":
         Graph().parse(data=body, format=offered[kind])  # parses, or raises
         return

@@ -3,19 +3,22 @@
 import shutil
 from pathlib import Path
 
-import pytest
 import requests
 
 from loader import store
 from tests.conftest import free_port, nolsi
 
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-LABELS = ("SELECT ?ri ?label WHERE { ?ri a <https://w3id.org/nolsi/ontology#ResearchInfrastructure> ; "
-          "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?ri ?label")
+LABELS = (
+    "SELECT ?ri ?label WHERE { ?ri a <https://w3id.org/nolsi/ontology#ResearchInfrastructure> ; "
+    "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?ri ?label"
+)
 
 
 def answers(url: str, query: str) -> list[dict]:
-    response = requests.post(url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    response = requests.post(
+        url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=60
+    )
     response.raise_for_status()
     return response.json()["results"]["bindings"]
 
@@ -42,7 +45,16 @@ def test_an_unreachable_server_is_a_clear_error(curated):
 
 
 def test_a_store_without_release_is_a_clear_error(tmp_path):
-    assert nolsi("build", "--no-shapes", "--store", tmp_path / "s", Path(__file__).parent / "fixtures/valid/formats/sample.ttl").returncode == 0
+    assert (
+        nolsi(
+            "build",
+            "--no-shapes",
+            "--store",
+            tmp_path / "s",
+            Path(__file__).parent / "fixtures/valid/formats/sample.ttl",
+        ).returncode
+        == 0
+    )
     shutil.rmtree(tmp_path / "s" / "releases")
     done = nolsi("push", "--store", tmp_path / "s", "--to", "http://127.0.0.1:9/store")
     assert done.returncode == 1 and "no release folder" in done.stderr

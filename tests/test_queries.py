@@ -52,7 +52,9 @@ def send(base: str, name: str, suffix: str, params: dict) -> requests.Response:
 
 def expected(name: str) -> str:
     path = fixture(QUERIES[name])
-    assert path.is_file(), f"no expected result {path.relative_to(ROOT)}: run tests/expected/regenerate.py and review it"
+    assert path.is_file(), (
+        f"no expected result {path.relative_to(ROOT)}: run tests/expected/regenerate.py and review it"
+    )
     return path.read_text(encoding="utf-8")
 
 
@@ -84,7 +86,7 @@ def test_query_file_follows_the_conventions(name):
         assert parameter.description, f"parameter {parameter.name} has no description"
     if query.form == "SELECT":
         assert re.search(r"\bORDER\s+BY\b", body), "a SELECT orders its rows, so that results are stable"
-        head = body[body.index("SELECT"):body.index("WHERE")]
+        head = body[body.index("SELECT") : body.index("WHERE")]
         for parameter in query.parameters:  # pyoxigraph binds only what the SELECT projects
             assert re.search(rf"\?{parameter.name}\b", head), f"{parameter.name} is not projected"
     assert not re.search(r"\b(IRI|URI)\s*\(", body, re.IGNORECASE), "IRIs come from typed parameters, not strings"
@@ -138,7 +140,9 @@ def test_boolean_and_integer_filters_agree_with_other_queries(curated_server):
     signatories = get(curated_server, "agreement-signatories", "csv", {"agreement": "joint-strategic-statement-2023"})
     ri = lambda r, column: {row[column] for row in csv.DictReader(io.StringIO(r.text))}  # noqa: E731
     assert ri(signed, "ri") == ri(signatories, "signatory") != set()
-    big = list(csv.DictReader(io.StringIO(get(curated_server, "research-infrastructures", "csv", {"minNodes": "5"}).text)))
+    big = list(
+        csv.DictReader(io.StringIO(get(curated_server, "research-infrastructures", "csv", {"minNodes": "5"}).text))
+    )
     everyone = list(csv.DictReader(io.StringIO(get(curated_server, "research-infrastructures", "csv").text)))
     assert big and {r["ri"] for r in big} == {r["ri"] for r in everyone if int(r["nodes"]) >= 5}
 
@@ -148,6 +152,7 @@ def test_leaders_change_with_the_date(curated_server):
         response = get(curated_server, "infrastructure-nodes", "csv", {"ri": "elixir-norway", "date": date})
         assert response.status_code == 200
         return {(r["node"], r["leader"]) for r in csv.DictReader(io.StringIO(response.text)) if r["leader"]}
+
     then, now, before = leaders("2020-10-29"), leaders("2026-12-31"), leaders("2000-01-01")
     assert then and now and then != now
     assert before == set()
@@ -174,8 +179,11 @@ def test_csv_tsv_and_json_give_the_same_rows(curated_server, name):
     assert responses["json"].headers["Content-Type"].startswith("application/sparql-results+json")
     parsed = {
         s: pyoxigraph.parse_query_results(responses[s].content, format=f)
-        for s, f in (("tsv", pyoxigraph.QueryResultsFormat.TSV), ("json", pyoxigraph.QueryResultsFormat.JSON),
-                     ("xml", pyoxigraph.QueryResultsFormat.XML))
+        for s, f in (
+            ("tsv", pyoxigraph.QueryResultsFormat.TSV),
+            ("json", pyoxigraph.QueryResultsFormat.JSON),
+            ("xml", pyoxigraph.QueryResultsFormat.XML),
+        )
     }
     header = [str(v)[1:] for v in parsed["json"].variables]
     rows = {s: [tuple(solution[v] for v in header) for solution in results] for s, results in parsed.items()}
@@ -189,8 +197,12 @@ def test_construct_gives_the_same_graph_in_every_syntax(curated_server):
     name = "entity-neighbourhood"
     params = example_values(QUERIES[name])
     graphs = {}
-    for suffix, syntax in (("nt", pyoxigraph.RdfFormat.N_TRIPLES), ("ttl", pyoxigraph.RdfFormat.TURTLE),
-                           ("rdf", pyoxigraph.RdfFormat.RDF_XML), ("jsonld", pyoxigraph.RdfFormat.JSON_LD)):
+    for suffix, syntax in (
+        ("nt", pyoxigraph.RdfFormat.N_TRIPLES),
+        ("ttl", pyoxigraph.RdfFormat.TURTLE),
+        ("rdf", pyoxigraph.RdfFormat.RDF_XML),
+        ("jsonld", pyoxigraph.RdfFormat.JSON_LD),
+    ):
         response = get(curated_server, name, suffix, params)
         assert response.status_code == 200, response.text
         graphs[suffix] = set(pyoxigraph.parse(response.content, format=syntax))
@@ -210,7 +222,7 @@ def refused(response: requests.Response, parameter: str) -> dict:
 
 INVALID = [  # one saved query per parameter type, a value that type refuses, and what the message says
     ("iri", "fact-provenance", "iri", "not an iri", "is not an absolute IRI"),
-    ("iri", "fact-provenance", "iri", 'https://x/> } UNION { ?s ?p ?o } #', "is not an absolute IRI"),
+    ("iri", "fact-provenance", "iri", "https://x/> } UNION { ?s ?p ?o } #", "is not an absolute IRI"),
     ("entity", "agreement-signatories", "agreement", "Joint Strategic Statement", "is not a slug"),
     ("entity", "infrastructure-nodes", "ri", f"{ID}ri/../org/uib", "is not a slug"),
     ("concept", "services-for-classification", "level", "purple", "one of: green, yellow, red, black"),
@@ -266,7 +278,19 @@ def test_unknown_query_and_unknown_suffix_are_404(curated_server):
 
 
 HOSTILE = [
-    '"', "'", '"""', "'''", "\\", '\\"', "}", "{", "#", "<", ">", "?s", "$s",
+    '"',
+    "'",
+    '"""',
+    "'''",
+    "\\",
+    '\\"',
+    "}",
+    "{",
+    "#",
+    "<",
+    ">",
+    "?s",
+    "$s",
     '" } UNION { ?s ?p ?o } #',
     "' } UNION { ?s ?p ?o } #",
     '") } UNION { ?s ?p ?o } #',
@@ -302,14 +326,17 @@ def labels(graph) -> list[tuple[str, str]]:
     found = graph.query(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
         "SELECT DISTINCT ?entity ?label WHERE { { ?entity skos:prefLabel ?label } UNION { ?entity skos:altLabel ?label } "
-        "?entity skos:prefLabel ?en . FILTER(lang(?en) = 'en') ?entity skos:altLabel ?other }")
+        "?entity skos:prefLabel ?en . FILTER(lang(?en) = 'en') ?entity skos:altLabel ?other }"
+    )
     return [(s["entity"].value, s["label"].value) for s in found]
 
 
 @pytest.fixture(scope="module")
 def identifiers(graph) -> list[str]:
-    found = graph.query("SELECT DISTINCT ?id WHERE { ?law a <http://data.europa.eu/eli/ontology#LegalResource> ; "
-                        "<http://data.europa.eu/eli/ontology#id_local> ?id }")
+    found = graph.query(
+        "SELECT DISTINCT ?id WHERE { ?law a <http://data.europa.eu/eli/ontology#LegalResource> ; "
+        "<http://data.europa.eu/eli/ontology#id_local> ?id }"
+    )
     return [s["id"].value for s in found]
 
 
@@ -332,7 +359,9 @@ def test_hostile_text_is_only_data(curated_server, labels, identifiers, value):
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert csv_rows(response.text)[0] == projection("laws-by-lovdata-id")
-    assert sorted(row["identifier"] for row in rows) == sorted(i for i in identifiers if i.upper().startswith(value.upper()))
+    assert sorted(row["identifier"] for row in rows) == sorted(
+        i for i in identifiers if i.upper().startswith(value.upper())
+    )
 
 
 def test_hostile_text_through_post_is_only_data(curated_server, labels):
@@ -347,7 +376,9 @@ def test_text_that_matches_gives_the_right_rows(curated_server, labels):
         assert rows and {r["entity"] for r in rows} == {e for e, label in labels if value.lower() in label.lower()}
 
 
-@pytest.mark.parametrize("value", ["urn:x:%22%7D%20UNION", "https://w3id.org/nolsi/id/service/tsd#x", "https://例え.jp/ü"])
+@pytest.mark.parametrize(
+    "value", ["urn:x:%22%7D%20UNION", "https://w3id.org/nolsi/id/service/tsd#x", "https://例え.jp/ü"]
+)
 def test_unusual_but_valid_iris_are_only_data(curated_server, value):
     response = get(curated_server, "fact-provenance", "csv", {"iri": value})
     assert response.status_code == 200, response.text
@@ -378,7 +409,9 @@ def test_etag_and_304_on_a_saved_query(curated_server):
     assert again.headers["ETag"] == etag
     other = get(curated_server, "other-names", "json", {"label": "NSD"})
     assert other.headers["ETag"] != etag
-    assert get(curated_server, "other-names", "json", {"label": "NSD"}, headers={"If-None-Match": etag}).status_code == 200
+    assert (
+        get(curated_server, "other-names", "json", {"label": "NSD"}, headers={"If-None-Match": etag}).status_code == 200
+    )
     csv_version = get(curated_server, "other-names", "csv", params)
     assert csv_version.headers["ETag"] != etag
 
@@ -387,7 +420,13 @@ def test_results_of_every_query_revalidate(curated_server):
     for name in NAMES:
         query = QUERIES[name]
         first = get(curated_server, name, SUFFIX[query.form], example_values(query))
-        again = get(curated_server, name, SUFFIX[query.form], example_values(query), headers={"If-None-Match": first.headers["ETag"]})
+        again = get(
+            curated_server,
+            name,
+            SUFFIX[query.form],
+            example_values(query),
+            headers={"If-None-Match": first.headers["ETag"]},
+        )
         assert again.status_code == 304, name
 
 
@@ -397,15 +436,19 @@ def test_json_results_carry_the_parameters_as_bound(curated_server):
     assert bindings
     assert {b["ri"]["value"] for b in bindings} == {f"{ID}ri/elixir-norway"}
     assert {json.dumps(b["date"], sort_keys=True) for b in bindings} == {
-        json.dumps({"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#date", "value": "2020-10-29"}, sort_keys=True)
+        json.dumps(
+            {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#date", "value": "2020-10-29"},
+            sort_keys=True,
+        )
     }
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_html_page_of_every_query_renders_with_its_examples(curated_server, name):
     query = QUERIES[name]
-    response = requests.get(f"{curated_server}/queries/{name}", params=example_values(query),
-                            headers={"Accept": "text/html"}, timeout=60)
+    response = requests.get(
+        f"{curated_server}/queries/{name}", params=example_values(query), headers={"Accept": "text/html"}, timeout=60
+    )
     assert response.status_code == 200, response.text[-2000:]
     assert response.headers["Content-Type"].startswith("text/html")
     assert html.escape(query.title, quote=False) in response.text
@@ -413,14 +456,17 @@ def test_html_page_of_every_query_renders_with_its_examples(curated_server, name
 
 def test_hostile_text_is_escaped_in_the_html_page(curated_server):
     value = '"><script>alert(1)</script>'
-    response = requests.get(f"{curated_server}/queries/other-names", params={"label": value},
-                            headers={"Accept": "text/html"}, timeout=60)
+    response = requests.get(
+        f"{curated_server}/queries/other-names", params={"label": value}, headers={"Accept": "text/html"}, timeout=60
+    )
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
 
 
 def test_the_catalogue_lists_every_saved_query(curated_server):
-    listed = requests.get(f"{curated_server}/queries", headers={"Accept": "application/json"}, timeout=60).json()["queries"]
+    listed = requests.get(f"{curated_server}/queries", headers={"Accept": "application/json"}, timeout=60).json()[
+        "queries"
+    ]
     assert sorted(q["name"] for q in listed) == NAMES
     openapi = requests.get(f"{curated_server}/api/openapi.json", timeout=60).json()
     assert sorted(openapi["paths"]) == sorted(f"/queries/{name}" for name in NAMES)
@@ -430,7 +476,9 @@ def test_the_catalogue_lists_every_saved_query(curated_server):
 
 def test_sparql_examples_describe_every_saved_query(curated_server):
     """`/.well-known/sparql-examples`: one SHACL executable per query, with its text and the endpoint."""
-    response = requests.get(curated_server + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"}, timeout=30)
+    response = requests.get(
+        curated_server + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"}, timeout=30
+    )
     assert response.status_code == 200, response.text
     examples = pyoxigraph.Store()
     examples.load(response.content, format=pyoxigraph.RdfFormat.TURTLE)
@@ -467,14 +515,20 @@ def test_the_openapi_document_is_valid_and_typed(curated_server):
     registry = Registry().with_resource("urn:openapi", DRAFT202012.create_resource(document))
     for name in NAMES:
         content = document["paths"][f"/queries/{name}"]["get"]["responses"]["200"]["content"]
-        wanted = {"SELECT": "text/csv", "ASK": "application/sparql-results+json", "CONSTRUCT": "text/turtle",
-                  "DESCRIBE": "text/turtle"}[QUERIES[name].form]
+        wanted = {
+            "SELECT": "text/csv",
+            "ASK": "application/sparql-results+json",
+            "CONSTRUCT": "text/turtle",
+            "DESCRIBE": "text/turtle",
+        }[QUERIES[name].form]
         assert wanted in content and all("schema" in media for media in content.values()), name
         if QUERIES[name].form not in ("SELECT", "ASK"):
             continue
         answer = get(curated_server, name, "json", example_values(QUERIES[name]))
         assert answer.status_code == 200, answer.text
-        pointer = f"urn:openapi#/paths/~1queries~1{name}/get/responses/200/content/application~1sparql-results+json/schema"
+        pointer = (
+            f"urn:openapi#/paths/~1queries~1{name}/get/responses/200/content/application~1sparql-results+json/schema"
+        )
         jsonschema.Draft202012Validator({"$ref": pointer}, registry=registry).validate(answer.json())
 
 
@@ -538,8 +592,12 @@ def test_a_saved_query_page_opens_with_its_examples_and_their_answer(curated_ser
 
 
 def test_a_field_left_empty_is_still_a_400_that_the_form_shows(curated_server):
-    response = requests.get(f"{curated_server}/queries/services-for-classification", params={"level": ""},
-                            headers={"Accept": "text/html"}, timeout=60)
+    response = requests.get(
+        f"{curated_server}/queries/services-for-classification",
+        params={"level": ""},
+        headers={"Accept": "text/html"},
+        timeout=60,
+    )
     assert response.status_code == 400
     assert "parameter &#39;level&#39; is required" in response.text and form_values(response.text)["level"] == ""
 
@@ -552,13 +610,17 @@ def test_lookup_finds_entities_by_any_label_in_either_language(curated_server):
     found = lookup(curated_server, q="Biobank").json()
     assert found["q"] == "Biobank" and 0 < len(found["results"]) <= 20
     assert {"iri": f"{ID}ri/bbmri-no", "label": "Biobank Norway", "matched": "Biobank Norway"} in found["results"]
-    ranks = [0 if r["matched"].lower() == "biobank" else 1 if r["matched"].lower().startswith("biobank") else 2
-             for r in found["results"]]
+    ranks = [
+        0 if r["matched"].lower() == "biobank" else 1 if r["matched"].lower().startswith("biobank") else 2
+        for r in found["results"]
+    ]
     assert ranks == sorted(ranks) and ranks[-1] == 2  # exact, then prefix, then substring matches
     norwegian = lookup(curated_server, q="sekvensering", prefix=f"{ID}ri/").json()["results"]
     assert [r["iri"] for r in norwegian] == [f"{ID}ri/norseq"]
     assert norwegian[0]["label"] == "National Consortium for Sequencing and Personalized Medicine"
-    typed = lookup(curated_server, q="nor", type="https://w3id.org/nolsi/ontology#ResearchInfrastructure").json()["results"]
+    typed = lookup(curated_server, q="nor", type="https://w3id.org/nolsi/ontology#ResearchInfrastructure").json()[
+        "results"
+    ]
     assert typed and all(r["iri"].startswith(f"{ID}ri/") for r in typed)
     assert f"{ID}ri/elixir-norway" in [r["iri"] for r in typed]
     concepts = lookup(curated_server, q="", prefix="https://w3id.org/nolsi/vocab/domain/").json()
@@ -566,12 +628,15 @@ def test_lookup_finds_entities_by_any_label_in_either_language(curated_server):
     assert lookup(curated_server, q="no such name anywhere").json()["results"] == []
 
 
-@pytest.mark.parametrize("params, parameter", [
-    ({"q": "x", "kind": "ri"}, "kind"),
-    ({"q": "x" * 201}, "q"),
-    ({"q": "x", "prefix": "not an iri"}, "prefix"),
-    ({"q": "x", "type": "<urn:x> } SELECT"}, "type"),
-])
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"q": "x", "kind": "ri"}, "kind"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "x", "prefix": "not an iri"}, "prefix"),
+        ({"q": "x", "type": "<urn:x> } SELECT"}, "type"),
+    ],
+)
 def test_lookup_refuses_bad_parameters_with_a_400_naming_them(curated_server, params, parameter):
     response = lookup(curated_server, **params)
     assert response.status_code == 400 and response.json()["parameter"] == parameter
@@ -586,13 +651,19 @@ def test_lookup_text_is_only_data(curated_server, text):
 
 def test_lookup_revalidates(curated_server):
     first = lookup(curated_server, q="elixir")
-    again = requests.get(f"{curated_server}/api/lookup", params={"q": "elixir"},
-                         headers={"If-None-Match": first.headers["ETag"]}, timeout=60)
+    again = requests.get(
+        f"{curated_server}/api/lookup",
+        params={"q": "elixir"},
+        headers={"If-None-Match": first.headers["ETag"]},
+        timeout=60,
+    )
     assert again.status_code == 304
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_a_saved_query_page_in_a_browser_opens_answered_and_picks_an_entity_by_name(curated_server, browser, tmp_path, width):
+def test_a_saved_query_page_in_a_browser_opens_answered_and_picks_an_entity_by_name(
+    curated_server, browser, tmp_path, width
+):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     errors = []
@@ -645,13 +716,17 @@ def test_a_page_shows_at_most_a_thousand_rows_and_a_graph_as_turtle(tmp_path):
     (queries / "many-rows.rq").write_text(
         "#+ title: Many rows\n#+ description: 2,000 rows from no data.\n"
         "#+ param: first type=integer example=0\n"
-        f"SELECT ?first ?a ?b ?c ?d WHERE {{ VALUES ?a {digits} VALUES ?b {digits} VALUES ?c {digits} VALUES ?d {{ 0 1 }} }}\n")
+        f"SELECT ?first ?a ?b ?c ?d WHERE {{ VALUES ?a {digits} VALUES ?b {digits} VALUES ?c {digits} VALUES ?d {{ 0 1 }} }}\n"
+    )
     (queries / "a-graph.rq").write_text(
         "#+ title: A graph\n#+ description: The sample's triples.\n"
         "#+ param: s type=iri example=http://example.org/tsd\n"
-        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n")
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n"
+    )
     store = tmp_path / "store"
-    assert nolsi("build", "--no-shapes", "--store", store, FIXTURES / "valid" / "formats" / "sample.ttl").returncode == 0
+    assert (
+        nolsi("build", "--no-shapes", "--store", store, FIXTURES / "valid" / "formats" / "sample.ttl").returncode == 0
+    )
     with serving("--store", store, env={"NOLSI_QUERIES_DIR": str(queries)}) as base:
         page = requests.get(f"{base}/queries/many-rows", headers={"Accept": "text/html"}, timeout=60)
         assert page.status_code == 200

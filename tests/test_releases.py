@@ -23,8 +23,14 @@ from rdflib.namespace import RDF, VOID
 
 from tests.conftest import Page, as_graph
 
-DUMPS = {"nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG, "ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES,
-         "jsonld": RdfFormat.JSON_LD, "rdf": RdfFormat.RDF_XML}
+DUMPS = {
+    "nq": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "ttl": RdfFormat.TURTLE,
+    "nt": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdf": RdfFormat.RDF_XML,
+}
 GRAPH_DUMPS = ("nq", "trig")
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -32,8 +38,9 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 
 def canonical(statements) -> set[str]:
     """A dataset's quads with blank nodes canonically named (RDFC-1.0), so that two parses compare."""
-    dataset = pyoxigraph.Dataset(s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph())
-                                 for s in statements)
+    dataset = pyoxigraph.Dataset(
+        s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph()) for s in statements
+    )
     dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
     return {str(q) for q in dataset}
 
@@ -75,7 +82,11 @@ def test_releases_are_listed_as_html_and_json(curated):
     html = requests.get(curated.base + "/releases/", headers=BROWSER)
     assert html.headers["Content-Type"].startswith("text/html")
     assert f"/releases/{curated.version}/" in Page.of(html.text).hrefs
-    assert requests.get(curated.base + "/releases/", headers={"Accept": None}).headers["Content-Type"].startswith("text/html")
+    assert (
+        requests.get(curated.base + "/releases/", headers={"Accept": None})
+        .headers["Content-Type"]
+        .startswith("text/html")
+    )
 
 
 @pytest.mark.parametrize("path", ["", "SHA256SUMS", "void.ttl", "ontology/nolsi.ttl"])
@@ -137,19 +148,25 @@ def test_void_counts_the_distinct_triples_of_the_dumps(curated, parsed):
     for dump in dumps:
         assert requests.head(dump).status_code == 200, dump
     graphs = {q.graph_name.value for q in parsed["nq"]}
-    named = {str(o) for s in void.objects(dataset, VOID.subset)
-             for o in void.objects(s, URIRef("http://www.w3.org/ns/sparql-service-description#name"))}
+    named = {
+        str(o)
+        for s in void.objects(dataset, VOID.subset)
+        for o in void.objects(s, URIRef("http://www.w3.org/ns/sparql-service-description#name"))
+    }
     assert named == graphs
 
 
-@pytest.mark.parametrize("accept, media_type", [
-    (None, "text/turtle"),
-    ("*/*", "text/turtle"),
-    ("text/turtle", "text/turtle"),
-    ("application/ld+json", "application/ld+json"),
-    ("application/rdf+xml", "application/rdf+xml"),
-    ("application/n-triples", "application/n-triples"),
-])
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        (None, "text/turtle"),
+        ("*/*", "text/turtle"),
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/n-triples", "application/n-triples"),
+    ],
+)
 def test_void_by_content_negotiation(curated, accept, media_type):
     response = requests.get(curated.base + "/.well-known/void", headers={"Accept": accept})
     assert response.status_code == 200
@@ -158,7 +175,9 @@ def test_void_by_content_negotiation(curated, accept, media_type):
     graph = as_graph(response)
     assert isomorphic(graph, Graph().parse(curated.release / "void.ttl"))
     assert (URIRef(curated.base + "/dataset"), RDF.type, VOID.Dataset) in graph
-    again = requests.get(curated.base + "/.well-known/void", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]})
+    again = requests.get(
+        curated.base + "/.well-known/void", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -169,13 +188,16 @@ def test_void_refuses_what_it_cannot_offer(curated):
 # --- serving files -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, media_type", [
-    ("nolsi-{v}.nq.gz", "application/gzip"),
-    ("nolsi-{v}.ttl.gz", "application/gzip"),
-    ("void.ttl", "text/turtle; charset=utf-8"),
-    ("ontology/nolsi.ttl", "text/turtle; charset=utf-8"),
-    ("SHA256SUMS", "text/plain; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    "name, media_type",
+    [
+        ("nolsi-{v}.nq.gz", "application/gzip"),
+        ("nolsi-{v}.ttl.gz", "application/gzip"),
+        ("void.ttl", "text/turtle; charset=utf-8"),
+        ("ontology/nolsi.ttl", "text/turtle; charset=utf-8"),
+        ("SHA256SUMS", "text/plain; charset=utf-8"),
+    ],
+)
 def test_files_are_served_as_immutable(curated, name, media_type):
     name = name.format(v=curated.version)
     url = f"{curated.base}/releases/{curated.version}/{name}"
@@ -196,7 +218,9 @@ def test_files_are_served_as_immutable(curated, name, media_type):
     assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(response.content)
 
 
-@pytest.mark.parametrize("header, start, end", [("bytes=10-109", 10, 110), ("bytes=0-0", 0, 1), ("bytes=-50", -50, None)])
+@pytest.mark.parametrize(
+    "header, start, end", [("bytes=10-109", 10, 110), ("bytes=0-0", 0, 1), ("bytes=-50", -50, None)]
+)
 def test_range_requests_get_the_right_bytes(curated, header, start, end):
     name = f"nolsi-{curated.version}.nq.gz"
     whole = (curated.release / name).read_bytes()
@@ -208,9 +232,15 @@ def test_range_requests_get_the_right_bytes(curated, header, start, end):
 
 
 def test_unknown_versions_and_files_are_404(curated):
-    for path in ("/releases/2000-01-01-000000000000/", "/releases/2000-01-01-000000000000/SHA256SUMS",
-                 f"/releases/{curated.version}/no-such-file", f"/releases/{curated.version}/ontology",
-                 f"/releases/{curated.version}/ontology/", "/releases/.build.lock/", "/releases/current/SHA256SUMS"):
+    for path in (
+        "/releases/2000-01-01-000000000000/",
+        "/releases/2000-01-01-000000000000/SHA256SUMS",
+        f"/releases/{curated.version}/no-such-file",
+        f"/releases/{curated.version}/ontology",
+        f"/releases/{curated.version}/ontology/",
+        "/releases/.build.lock/",
+        "/releases/current/SHA256SUMS",
+    ):
         assert requests.get(curated.base + path).status_code == 404, path
 
 
@@ -233,7 +263,9 @@ def test_paths_out_of_a_release_are_404(curated):
         response = raw_get(curated.base, path)
         if response.status == 308:  # Werkzeug merges `//` into `/` with a redirect: still inside the release
             location = response.getheader("Location")
-            assert urlsplit(location).path.startswith(f"/releases/{version}/") and "//" not in urlsplit(location).path, path
+            assert (
+                urlsplit(location).path.startswith(f"/releases/{version}/") and "//" not in urlsplit(location).path
+            ), path
             response = raw_get(curated.base, urlsplit(location).path)
         assert response.status == 404, path
 

@@ -67,8 +67,14 @@ def processes() -> dict[int, Proc]:
         except OSError:
             continue
         rest = stat.rsplit(b")", 1)[1].split()
-        table[int(entry.name)] = Proc(int(entry.name), int(rest[1]), rest[0].decode(), int(rest[11]) + int(rest[12]),
-                                      int(rest[21]) * PAGE_KIB, cmdline)
+        table[int(entry.name)] = Proc(
+            int(entry.name),
+            int(rest[1]),
+            rest[0].decode(),
+            int(rest[11]) + int(rest[12]),
+            int(rest[21]) * PAGE_KIB,
+            cmdline,
+        )
     return table
 
 
@@ -90,6 +96,7 @@ def process_tree(root: int) -> dict[int, Proc]:
 def evaluators_in(tree: dict[int, Proc]) -> dict[int, Proc]:
     """The evaluator processes of a tree: children of a zygote, itself a child of a fork server;
     all three run the fork server's command line."""
+
     def forked(pid: int) -> bool:
         return pid in tree and FORK_SERVER in tree[pid].cmdline
 
@@ -147,8 +154,22 @@ def launch(*args: str, env: dict | None = None, workers: int = 2, evaluators: in
     log = Path(tempfile.mkstemp(prefix="nolsi-reliability-", suffix=".log")[1])
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*NOLSI, "serve", "--port", str(port), "--workers", str(workers), "--evaluators", str(evaluators), *map(str, args)],
-            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                *NOLSI,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--evaluators",
+                str(evaluators),
+                *map(str, args),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Launched(f"http://127.0.0.1:{port}", process, log, workers, evaluators)
     try:
@@ -225,15 +246,19 @@ RUNAWAYS = {
     "deep property path": f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ({ANY}|^{ANY})* ?b }}",
     "chain of property paths": (
         "SELECT (COUNT(*) AS ?n) WHERE { ?a (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>|"
-        f"^<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)* ?b . ?b {ANY}* ?c . ?c ({ANY}|^{ANY})* ?d }}"),
+        f"^<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)* ?b . ?b {ANY}* ?c . ?c ({ANY}|^{ANY})* ?d }}"
+    ),
     "catastrophic regex over a cross join": (
-        'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f '
-        'FILTER(REGEX(CONCAT(STR(?c), STR(?f), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"), "(a+)+$")) }'),
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f "
+        'FILTER(REGEX(CONCAT(STR(?c), STR(?f), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"), "(a+)+$")) }'
+    ),
     "catastrophic regex over a long string": (
         'SELECT ?n WHERE { { SELECT (GROUP_CONCAT(CONCAT(STR(?c), STR(?f)); separator="aaaaaaaa") AS ?x) '
-        'WHERE { ?a ?b ?c . ?d ?e ?f } } BIND(REGEX(CONCAT(?x, "!"), "(a+)+$") AS ?n) }'),
+        'WHERE { ?a ?b ?c . ?d ?e ?f } } BIND(REGEX(CONCAT(?x, "!"), "(a+)+$") AS ?n) }'
+    ),
     "huge GROUP_CONCAT over a cross join": (
-        "SELECT (STRLEN(GROUP_CONCAT(CONCAT(STR(?c), STR(?f)))) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"),
+        "SELECT (STRLEN(GROUP_CONCAT(CONCAT(STR(?c), STR(?f)))) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+    ),
 }
 
 
@@ -261,7 +286,9 @@ def assert_cut(response: requests.Response, seconds: float, name: str) -> None:
     else:
         assert LIMIT - 0.1 <= seconds < LIMIT + SLACK, f"{name}: answered after {seconds:.1f} s with a {LIMIT} s limit"
         assert f"{LIMIT} seconds" in response.text and "stopped" in response.text, response.text
-    assert len(response.content) == int(response.headers["Content-Length"]) < 300, "more than the message: a partial result?"
+    assert len(response.content) == int(response.headers["Content-Length"]) < 300, (
+        "more than the message: a partial result?"
+    )
     assert not response.text.lstrip().startswith(("{", "<", "?", "n\t", "n,")) and "Result-Rows" not in response.headers
 
 
@@ -270,7 +297,9 @@ def test_a_runaway_query_is_cut_at_the_time_limit(runaway_server: Launched, name
     """Cut with a 503 and a message, no partial body; meanwhile a simple query from another client
     is answered, correctly, in under a second."""
     result = {}
-    thread = threading.Thread(target=lambda: result.update(zip(("response", "seconds"), timed_get(runaway_server.url, fresh(RUNAWAYS[name])))))
+    thread = threading.Thread(
+        target=lambda: result.update(zip(("response", "seconds"), timed_get(runaway_server.url, fresh(RUNAWAYS[name]))))
+    )
     thread.start()
     simple = []
     for _ in range(3):  # during the runaway: at about 0.3, 0.8 and 1.3 s into its 2 s
@@ -301,7 +330,9 @@ def test_simple_queries_stay_fast_before_during_and_after_runaways(runaway_serve
     try:
         for batch in (1, 2, 3):
             with ThreadPoolExecutor(batch) as pool:
-                for response, seconds in pool.map(lambda n: timed_get(runaway_server.url, fresh(RUNAWAYS["cartesian product"])), range(batch)):
+                for response, seconds in pool.map(
+                    lambda n: timed_get(runaway_server.url, fresh(RUNAWAYS["cartesian product"])), range(batch)
+                ):
                     cuts.append(round(time.monotonic() - started, 2))
                     assert_cut(response, seconds, "cartesian product")
             time.sleep(1.5)  # the client keeps asking after the kill, while the evaluator is replaced
@@ -309,8 +340,10 @@ def test_simple_queries_stay_fast_before_during_and_after_runaways(runaway_serve
         stop_at.set()
         watcher.join(60)
     slow = [(sent, took) for sent, took in latencies if took >= 1]
-    assert not slow, (f"{len(slow)} of {len(latencies)} simple queries took a second or more: (sent at s, took s) "
-                      f"{slow}; runaways were cut at {cuts} s")
+    assert not slow, (
+        f"{len(slow)} of {len(latencies)} simple queries took a second or more: (sent at s, took s) "
+        f"{slow}; runaways were cut at {cuts} s"
+    )
 
 
 def test_no_evaluator_is_left_behind_after_runaways(runaway_server: Launched):
@@ -320,7 +353,9 @@ def test_no_evaluator_is_left_behind_after_runaways(runaway_server: Launched):
     runaway_server.tree()
     for batch in (2, 3):
         with ThreadPoolExecutor(batch) as pool:
-            for response, seconds in pool.map(lambda n: timed_get(runaway_server.url, fresh(RUNAWAYS["deep property path"])), range(batch)):
+            for response, seconds in pool.map(
+                lambda n: timed_get(runaway_server.url, fresh(RUNAWAYS["deep property path"])), range(batch)
+            ):
                 assert_cut(response, seconds, "deep property path")
         runaway_server.tree()
     simple_is_answered(runaway_server)
@@ -339,7 +374,9 @@ def test_a_killed_worker_leaves_no_evaluator_running(curated):
     started must not run on: a runaway in one of them would burn a CPU outside any server."""
     with launch("--store", curated.store, "--query-timeout", 120, workers=1, hard_stop=True) as server:
         warm(server, rounds=1)
-        thread = threading.Thread(target=lambda: _ignore_errors(timed_get, server.url, fresh(RUNAWAYS["cartesian product"]), 150))
+        thread = threading.Thread(
+            target=lambda: _ignore_errors(timed_get, server.url, fresh(RUNAWAYS["cartesian product"]), 150)
+        )
         thread.start()
         deadline = time.monotonic() + 20
         busy = None
@@ -347,18 +384,23 @@ def test_a_killed_worker_leaves_no_evaluator_running(curated):
         while busy is None and time.monotonic() < deadline:
             time.sleep(0.5)
             now = server.evaluators()
-            busy = next((p for pid, p in now.items() if pid in before and p.cpu_ticks > before[pid].cpu_ticks + 10), None)
+            busy = next(
+                (p for pid, p in now.items() if pid in before and p.cpu_ticks > before[pid].cpu_ticks + 10), None
+            )
             before = now
         assert busy is not None, "no evaluator got busy with the runaway"
         table = processes()
-        worker = table[table[busy.ppid].ppid].ppid  # evaluator -> its release's zygote -> the worker's fork server -> worker
+        worker = table[
+            table[busy.ppid].ppid
+        ].ppid  # evaluator -> its release's zygote -> the worker's fork server -> worker
         os.kill(worker, signal.SIGKILL)
         thread.join(30)
         time.sleep(5)
         proc = processes().get(busy.pid)
         assert not running(busy.pid), (
             f"evaluator {busy.pid} of the killed worker {worker} still runs 5 s later: "
-            f"parent {proc.ppid}, state {proc.state}, {proc.cpu_ticks} CPU ticks")
+            f"parent {proc.ppid}, state {proc.state}, {proc.cpu_ticks} CPU ticks"
+        )
 
 
 def _ignore_errors(function, *args):
@@ -372,14 +414,20 @@ def _ignore_errors(function, *args):
 # comment or a string too: slow (about half a millisecond a character), so it runs in the
 # evaluator, under the time limit, never in the web process.
 # A saved query with a comment that looks like a SERVICE clause: the guard parses it, and lets it through.
-SERVICE_IN_A_COMMENT = (ROOT / "queries" / "services-of-type.rq").read_text() + "\n# cf. SERVICE <http://example.org/sparql>\n"
+SERVICE_IN_A_COMMENT = (
+    ROOT / "queries" / "services-of-type.rq"
+).read_text() + "\n# cf. SERVICE <http://example.org/sparql>\n"
 
 
 def mentions_service(size: int) -> str:
     """A query of about `size` characters, a long sum, that only mentions a SERVICE clause in a
     comment: rdflib's parse of it is slow (~0.5 ms a character here), Oxigraph's instant."""
     terms = max(1, (size - 80) // 4)
-    return "ASK { FILTER(" + " + ".join(["1"] * terms) + " > 0) }\n# only a comment mentions SERVICE <http://example.org/sparql>"
+    return (
+        "ASK { FILTER("
+        + " + ".join(["1"] * terms)
+        + " > 0) }\n# only a comment mentions SERVICE <http://example.org/sparql>"
+    )
 
 
 def concurrently(server: Launched, sent: dict, meanwhile: dict[str, str]) -> tuple[dict, dict]:
@@ -425,14 +473,22 @@ def test_a_query_mentioning_service_is_held_to_the_time_limit_and_blocks_nothing
         for query in (SERVICE_IN_A_COMMENT, mentions_service(100)):
             response = requests.post(server.url, data={"query": fresh(query)}, timeout=30)
             assert response.status_code == 200, response.text
-        sent = {size: {"data": fresh(mentions_service(size)).encode(), "headers": {"Content-Type": "application/sparql-query"}}
-                for size in sizes}
-        results, meanwhile = concurrently(server, sent, {"simple": SIMPLE, "a small query the guard parses": SERVICE_IN_A_COMMENT})
+        sent = {
+            size: {
+                "data": fresh(mentions_service(size)).encode(),
+                "headers": {"Content-Type": "application/sparql-query"},
+            }
+            for size in sizes
+        }
+        results, meanwhile = concurrently(
+            server, sent, {"simple": SIMPLE, "a small query the guard parses": SERVICE_IN_A_COMMENT}
+        )
     late = {size: r for size, r in results.items() if r[0] not in (200, 400, 403, 503) or r[1] >= LIMIT + SLACK}
     slow = {name: r for name, r in meanwhile.items() if not isinstance(r, float) or r >= 1}
     assert not late and not slow and len(results) == len(sizes), (
         f"with a {LIMIT} s limit, queries that mention SERVICE in a comment, by size: (status, seconds) {results}; "
-        f"meanwhile: {meanwhile}")
+        f"meanwhile: {meanwhile}"
+    )
 
 
 def test_a_fresh_server_answers_concurrent_queries_that_mention_service(curated):
@@ -440,16 +496,20 @@ def test_a_fresh_server_answers_concurrent_queries_that_mention_service(curated)
     (here in a comment), which the guard must parse with rdflib, but call none, are answered 200,
     then and ever after, as is the saved query about services; none is refused as federated."""
     with launch("--store", curated.store, workers=1, evaluators=8) as server:
+
         def ask(_):
             return requests.post(server.url, data={"query": fresh(SERVICE_IN_A_COMMENT)}, timeout=60).status_code
 
         with ThreadPoolExecutor(8) as pool:
             first = list(pool.map(ask, range(8)))
             later = list(pool.map(ask, range(16)))
-        saved = requests.get(server.base + "/queries/services-of-type.json", params={"kind": "sensitive-data-platform"}, timeout=60)
+        saved = requests.get(
+            server.base + "/queries/services-of-type.json", params={"kind": "sensitive-data-platform"}, timeout=60
+        )
         assert first == [200] * 8 and later == [200] * 16 and saved.status_code == 200, (
             f"eight at once on a fresh worker: {first}; sixteen more: {later}; then /queries/services-of-type.json: "
-            f"{saved.status_code} {saved.text[:100]}")
+            f"{saved.status_code} {saved.text[:100]}"
+        )
 
 
 def update_of(size: int) -> str:
@@ -464,11 +524,14 @@ def test_large_updates_are_refused_within_the_time_limit(curated):
     with launch("--store", curated.store, "--query-timeout", LIMIT, workers=1, evaluators=8, hard_stop=True) as server:
         warm(server, rounds=1)
         assert requests.post(server.url, data={"query": update_of(100)}, timeout=30).status_code in (400, 403)
-        results, meanwhile = concurrently(server, {size: {"data": {"query": update_of(size)}} for size in sizes}, {"simple": SIMPLE})
+        results, meanwhile = concurrently(
+            server, {size: {"data": {"query": update_of(size)}} for size in sizes}, {"simple": SIMPLE}
+        )
         simple = meanwhile["simple"]
     late = {size: r for size, r in results.items() if r[0] not in (400, 403) or r[1] >= LIMIT + SLACK}
     assert not late and len(results) == len(sizes) and isinstance(simple, float) and simple < 1, (
-        f"with a {LIMIT} s limit, updates sent as queries, by size: (status, seconds) {results}; a simple query meanwhile: {simple}")
+        f"with a {LIMIT} s limit, updates sent as queries, by size: (status, seconds) {results}; a simple query meanwhile: {simple}"
+    )
 
 
 # === 3. No SSRF, no path traversal ===================================================================
@@ -566,7 +629,9 @@ def _transports(url: str, text: str, extra: dict | None = None) -> list[requests
     return [
         requests.get(url, params={"query": text, **extra}, timeout=30),
         requests.post(url, data={"query": text, **extra}, timeout=30),
-        requests.post(url, params=extra, data=text.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30),
+        requests.post(
+            url, params=extra, data=text.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30
+        ),
     ]
 
 
@@ -580,11 +645,18 @@ def test_no_query_makes_the_server_connect_anywhere(sample_server: Launched, lis
     assert all(s < 500 for s in statuses), statuses
 
 
-@pytest.mark.parametrize("parameters", [
-    {"default-graph-uri": "{u}/default"}, {"named-graph-uri": "{u}/named"},
-    {"default-graph-uri": "{u}/a", "named-graph-uri": "{u}/b"},
-], ids=["default-graph-uri", "named-graph-uri", "both"])
-def test_graph_parameters_are_never_fetched_by_any_transport(sample_server: Launched, listener: Listener, parameters: dict):
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"default-graph-uri": "{u}/default"},
+        {"named-graph-uri": "{u}/named"},
+        {"default-graph-uri": "{u}/a", "named-graph-uri": "{u}/b"},
+    ],
+    ids=["default-graph-uri", "named-graph-uri", "both"],
+)
+def test_graph_parameters_are_never_fetched_by_any_transport(
+    sample_server: Launched, listener: Listener, parameters: dict
+):
     """tests/test_clients.py proves it for GET; here also for the form POST and the direct POST
     (where they travel in the URL)."""
     extra = {k: v.replace("{u}", listener.url) for k, v in parameters.items()}
@@ -598,10 +670,14 @@ def test_graph_parameters_are_never_fetched_by_any_transport(sample_server: Laun
 def test_a_host_header_naming_the_listener_changes_nothing(sample_server: Launched, listener: Listener):
     """Relative IRIs resolve against the request's URL, whose host the client chooses."""
     before = len(listener.connections(wait=0))
-    for query in ("SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }", "SELECT * FROM <data> WHERE { ?s ?p ?o }",
-                  "DESCRIBE <x>"):
-        response = requests.get(sample_server.url, params={"query": query}, timeout=30,
-                                headers={"Host": f"127.0.0.1:{listener.port}"})
+    for query in (
+        "SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
+        "SELECT * FROM <data> WHERE { ?s ?p ?o }",
+        "DESCRIBE <x>",
+    ):
+        response = requests.get(
+            sample_server.url, params={"query": query}, timeout=30, headers={"Host": f"127.0.0.1:{listener.port}"}
+        )
         assert response.status_code < 500, response.text
     assert not listener.connections()[before:]
 
@@ -609,16 +685,56 @@ def test_a_host_header_naming_the_listener_changes_nothing(sample_server: Launch
 def test_saved_query_iri_parameters_are_never_fetched(sample_server: Launched, listener: Listener):
     before = len(listener.connections(wait=0))
     for suffix in (".json", ".csv", ""):
-        response = requests.get(f"{sample_server.base}/queries/fact-provenance{suffix}", params={"iri": listener.url + "/x"},
-                                headers={"Accept": "text/html"}, timeout=30)
+        response = requests.get(
+            f"{sample_server.base}/queries/fact-provenance{suffix}",
+            params={"iri": listener.url + "/x"},
+            headers={"Accept": "text/html"},
+            timeout=30,
+        )
         assert response.status_code == 200, response.text[:300]
     assert not listener.connections()[before:]
 
 
-TRAVERSAL_PREFIXES = ["/releases/", "/releases/{v}/", "/releases/latest/", "/doc/", "/doc/ri/", "/id/", "/id/ri/", "/static/",
-                      "/static/yasgui/", "/static/swagger-ui/", "/queries/", "/graph/", "/vocab/", "/ontology/", "/shapes/", "/"]
-CLIMBS = ["../", "..%2f", "..%2F", "%2e%2e/", "%2e%2e%2f", "%2E%2E%2F", ".%2e/", "%2e./", "%252e%252e%252f", "%252e%252e/",
-          "..\\", "..%5c", "%2e%2e%5c", "....//", "..%00/", "%00../", "%c0%ae%c0%ae/", "..;/", "/", "%2f"]
+TRAVERSAL_PREFIXES = [
+    "/releases/",
+    "/releases/{v}/",
+    "/releases/latest/",
+    "/doc/",
+    "/doc/ri/",
+    "/id/",
+    "/id/ri/",
+    "/static/",
+    "/static/yasgui/",
+    "/static/swagger-ui/",
+    "/queries/",
+    "/graph/",
+    "/vocab/",
+    "/ontology/",
+    "/shapes/",
+    "/",
+]
+CLIMBS = [
+    "../",
+    "..%2f",
+    "..%2F",
+    "%2e%2e/",
+    "%2e%2e%2f",
+    "%2E%2E%2F",
+    ".%2e/",
+    "%2e./",
+    "%252e%252e%252f",
+    "%252e%252e/",
+    "..\\",
+    "..%5c",
+    "%2e%2e%5c",
+    "....//",
+    "..%00/",
+    "%00../",
+    "%c0%ae%c0%ae/",
+    "..;/",
+    "/",
+    "%2f",
+]
 TARGETS = {  # a file outside every served folder, and what only it contains
     "pyproject.toml": b"[project]",
     "etc/passwd": b"root:",
@@ -633,7 +749,9 @@ def raw_get(base: str, target: bytes) -> tuple[int, dict[str, str], bytes]:
     """GET `target` byte for byte (no client-side normalisation of `..` or escapes)."""
     parts = urlsplit(base)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
-        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + parts.netloc.encode() + b"\r\nConnection: close\r\n\r\n")
+        sock.sendall(
+            b"GET " + target + b" HTTP/1.1\r\nHost: " + parts.netloc.encode() + b"\r\nConnection: close\r\n\r\n"
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -651,7 +769,9 @@ def follow(base: str, target: bytes) -> tuple[int, bytes, list[str]]:
         if status not in (301, 302, 303, 307, 308):
             return status, body, hops
         location = urlsplit(headers["location"])
-        assert not location.netloc or location.netloc == urlsplit(base).netloc, f"redirected off the server: {headers['location']}"
+        assert not location.netloc or location.netloc == urlsplit(base).netloc, (
+            f"redirected off the server: {headers['location']}"
+        )
         hops.append(headers["location"])
         target = (location.path + (f"?{location.query}" if location.query else "")).encode("latin-1")
     raise AssertionError(f"more than 5 redirects: {hops}")
@@ -691,7 +811,7 @@ def dataset(path: Path, name: str, triples: int, build: int) -> Path:
     return path
 
 
-MIXED = ("SELECT (COUNT(*) AS ?n) (SAMPLE(?g) AS ?graph) (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }")
+MIXED = "SELECT (COUNT(*) AS ?n) (SAMPLE(?g) AS ?graph) (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } }"
 DEFAULT_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
@@ -706,7 +826,9 @@ def test_builds_while_serving_never_show_a_mixed_state(tmp_path: Path):
 
     def build(name: str, number: int) -> None:
         folder = a_dir if name == "a" else b_dir
-        done = nolsi("build", "--no-shapes", "--store", store_dir, dataset(folder / f"{name}.nt", name, sizes[name], number))
+        done = nolsi(
+            "build", "--no-shapes", "--store", store_dir, dataset(folder / f"{name}.nt", name, sizes[name], number)
+        )
         assert done.returncode == 0, done.stderr
         built.add(next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("built ")))
 
@@ -714,6 +836,7 @@ def test_builds_while_serving_never_show_a_mixed_state(tmp_path: Path):
     answers, problems = [], []
     stop_at = threading.Event()
     with launch("--store", store_dir, "--query-timeout", 10, workers=2) as server:
+
         def client():
             session = requests.Session()
             while not stop_at.is_set():
@@ -751,7 +874,9 @@ def test_builds_while_serving_never_show_a_mixed_state(tmp_path: Path):
     assert not problems, f"{len(problems)} bad answers of {len(answers) + len(problems)}: {problems[:10]}"
     assert {name for name, _ in answers} == {"a", "b"}, "the clients never saw the switch"
     assert {version for _, version in answers} <= built
-    assert len(built) == 5 and len({version for _, version in answers}) >= 3, "every build is a new version, served in turn"
+    assert len(built) == 5 and len({version for _, version in answers}) >= 3, (
+        "every build is a new version, served in turn"
+    )
 
 
 def damaged_copy(sample_store: Path, tmp_path: Path, damage) -> tuple[Path, Path]:
@@ -797,16 +922,26 @@ def test_a_damaged_store_is_a_clear_startup_error(sample_store: Path, tmp_path: 
     store_dir, build = damaged_copy(sample_store, tmp_path, DAMAGES[damage])
     builds_before = sorted(p.name for p in (store_dir / "builds").iterdir())
     started = time.monotonic()
-    process = subprocess.Popen([*NOLSI, "serve", "--store", str(store_dir), "--port", str(free_port())], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [*NOLSI, "serve", "--store", str(store_dir), "--port", str(free_port())],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     out, err = finish(process, STARTUP_LIMIT)
-    assert out is not None, f"`nolsi serve` still runs {STARTUP_LIMIT} s after start on a store with {damage}; it said: {err[-1500:]}"
+    assert out is not None, (
+        f"`nolsi serve` still runs {STARTUP_LIMIT} s after start on a store with {damage}; it said: {err[-1500:]}"
+    )
     seconds = time.monotonic() - started
     assert process.returncode != 0, f"exit status 0 on a store with {damage}: {err[-1500:]}"
     assert "nolsi build" in err and str(store_dir) in err, err[-1500:]
     no_traceback(out + err)
     assert "Booting worker" not in out + err, "gunicorn was started on a damaged store"
-    assert sorted(p.name for p in (store_dir / "builds").iterdir()) == builds_before, "something was built into the store"
+    assert sorted(p.name for p in (store_dir / "builds").iterdir()) == builds_before, (
+        "something was built into the store"
+    )
     assert seconds < STARTUP_LIMIT
 
 
@@ -827,7 +962,9 @@ def test_a_store_damaged_while_serving_stops_the_server_instead_of_a_crash_loop(
         except subprocess.TimeoutExpired:
             status = None
         log = server.log_text()
-    assert status is not None and status != 0, f"the server still runs 30 s after a worker could not boot:\n{log[-3000:]}"
+    assert status is not None and status != 0, (
+        f"the server still runs 30 s after a worker could not boot:\n{log[-3000:]}"
+    )
     assert log.count("Booting worker") - boots <= 1, f"workers were restarted again and again:\n{log[-3000:]}"
     assert "cannot be opened" in log and "nolsi build" in log, log[-3000:]
 
@@ -839,8 +976,15 @@ def test_serve_without_a_store_that_cannot_be_built_is_a_clear_error(tmp_path: P
     data.mkdir()
     shutil.copy(FIXTURES / "invalid" / "syntax" / "undeclared-prefix.ttl", data / "broken.ttl")
     started = time.monotonic()
-    done = nolsi("serve", "--store", tmp_path / "store", "--port", free_port(), env={"NOLSI_DATA_DIR": str(data)},
-                 timeout=STARTUP_LIMIT * 4)
+    done = nolsi(
+        "serve",
+        "--store",
+        tmp_path / "store",
+        "--port",
+        free_port(),
+        env={"NOLSI_DATA_DIR": str(data)},
+        timeout=STARTUP_LIMIT * 4,
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     assert "broken.ttl:4:1: The prefix foo: has not been declared" in done.stderr
     no_traceback(done.stdout + done.stderr)
@@ -877,10 +1021,22 @@ def soak_mix() -> list[Call]:
     for limit in range(1, 6):
         add(2, "GET", "/sparql?" + urlencode({"query": f"SELECT ?s ?t WHERE {{ ?s a ?t }} LIMIT {limit}"}))
     add(3, "GET", "/sparql?" + urlencode({"query": DEFAULT_COUNT}), accept="text/csv")
-    add(3, "POST", "/sparql", urlencode({"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"}).encode(),
-        "application/x-www-form-urlencoded")
+    add(
+        3,
+        "POST",
+        "/sparql",
+        urlencode({"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"}).encode(),
+        "application/x-www-form-urlencoded",
+    )
     add(3, "POST", "/sparql", b"ASK { ?s ?p ?o }", "application/sparql-query")
-    add(1, "POST", "/sparql", b"CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 20", "application/sparql-query", "text/turtle")
+    add(
+        1,
+        "POST",
+        "/sparql",
+        b"CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 20",
+        "application/sparql-query",
+        "text/turtle",
+    )
     add(1, "GET", "/sparql?" + urlencode({"query": "ASK {"}), expect=400)
     add(4, "GET", "/queries/research-infrastructures.json")
     add(3, "GET", "/queries/people-and-roles.csv")
@@ -977,16 +1133,20 @@ def test_soak(curated):
     last = [rss for n, rss, _ in samples if n >= total * 3 / 4]
     assert first and last, samples
     growth = (sum(last) / len(last)) / (sum(first) / len(first)) - 1
-    report = (f"{total} requests in {seconds:.0f} s ({total / seconds:.0f}/s); tree RSS first quarter "
-              f"{sum(first) / len(first) / 1024:.0f} MiB, last {sum(last) / len(last) / 1024:.0f} MiB ({growth:+.1%}); "
-              f"{len(server.seen_evaluators)} evaluators seen, {len(evaluators_in(tree))} at the end")
+    report = (
+        f"{total} requests in {seconds:.0f} s ({total / seconds:.0f}/s); tree RSS first quarter "
+        f"{sum(first) / len(first) / 1024:.0f} MiB, last {sum(last) / len(last) / 1024:.0f} MiB ({growth:+.1%}); "
+        f"{len(server.seen_evaluators)} evaluators seen, {len(evaluators_in(tree))} at the end"
+    )
     print(report)
     assert growth < 0.10, report
     pool = set(evaluators_in(tree))
     assert len(pool) <= server.workers * server.slots, report
     assert not {pid for pid in server.seen_evaluators - pool if running(pid)}, "evaluators leaked out of the tree"
     # the master; per worker: itself, its fork server, multiprocessing's resource tracker, the zygote, its evaluators
-    assert max(count for _, _, count in samples) <= 1 + server.workers * (4 + server.slots), "more processes than the pools allow"
+    assert max(count for _, _, count in samples) <= 1 + server.workers * (4 + server.slots), (
+        "more processes than the pools allow"
+    )
 
 
 def test_the_answer_cache_keeps_to_its_memory_bound(sample_store: Path):
@@ -999,8 +1159,12 @@ def test_the_answer_cache_keeps_to_its_memory_bound(sample_store: Path):
         session = requests.Session()
 
         def send(tag: str):
-            response = session.post(server.url, data=(padding + f"ASK {{}} # {tag}").encode(),
-                                    headers={"Content-Type": "application/sparql-query"}, timeout=60)
+            response = session.post(
+                server.url,
+                data=(padding + f"ASK {{}} # {tag}").encode(),
+                headers={"Content-Type": "application/sparql-query"},
+                timeout=60,
+            )
             assert response.status_code == 200, response.text[:200]
 
         for _ in range(5):
@@ -1015,7 +1179,8 @@ def test_the_answer_cache_keeps_to_its_memory_bound(sample_store: Path):
     grown = (after - same) * 1024
     assert grown < bound + 10_000_000, (
         f"40 distinct 600 kB queries grew the server by {grown / 1e6:.0f} MB with a cache bound of {bound / 1e6:.0f} MB "
-        f"(the same query 10 times: {(same - before) / 1024:+.0f} MB)")
+        f"(the same query 10 times: {(same - before) / 1024:+.0f} MB)"
+    )
 
 
 # === 6. Hardening: request ids, errors ===============================================================================
@@ -1090,11 +1255,17 @@ def test_an_engine_failure_is_a_short_message_without_traceback(sample_store: Pa
         link.symlink_to(broken.relative_to(store_dir))
         os.replace(link, store_dir / "current")
         time.sleep(engine.RECHECK * 4)  # the server looks at the store link every RECHECK seconds
-        for path, params in (("/sparql", {"query": fresh("ASK { ?s ?p ?o }")}), ("/queries/research-infrastructures.json", {}),
-                             ("/doc/ri/elixir-norway", {}), ("/doc/ri/elixir-norway.ttl", {})):
+        for path, params in (
+            ("/sparql", {"query": fresh("ASK { ?s ?p ?o }")}),
+            ("/queries/research-infrastructures.json", {}),
+            ("/doc/ri/elixir-norway", {}),
+            ("/doc/ri/elixir-norway.ttl", {}),
+        ):
             response = requests.get(server.base + path, params=params, timeout=30)
             assert response.status_code >= 500, (path, response.status_code)
-            assert response.headers["Content-Type"].startswith("text/plain") and len(response.content) < 1000, response.text[:300]
+            assert response.headers["Content-Type"].startswith("text/plain") and len(response.content) < 1000, (
+                response.text[:300]
+            )
             assert response.headers.get("Request-Id"), path
             no_traceback(response.text)
         assert requests.get(server.base + "/-/health", timeout=30).status_code == 200

@@ -41,5 +41,7 @@ def test_a_client_over_the_rate_limit_gets_429_with_retry_after(sample_store: Pa
 
 def test_no_rate_limit_by_default(sample_store: Path):
     with serving("--store", sample_store, "--workers", "1") as base:
-        statuses = {requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code for _ in range(30)}
+        statuses = {
+            requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code for _ in range(30)
+        }
         assert statuses == {200}

@@ -57,13 +57,18 @@ def test_a_result_under_the_limit_is_whole(client):
 def test_an_answer_over_the_byte_limit_is_refused_with_a_message(client):
     """Ten rows of 300 kB each: 3 MB, over the 2 MB this client's app allows."""
     x = "x" * 300_000
-    response = ask(client, f'SELECT ?s WHERE {{ VALUES ?n {{ 1 2 3 4 5 6 7 8 9 10 }} BIND(CONCAT(STR(?n), "{x}") AS ?s) }}')
+    response = ask(
+        client, f'SELECT ?s WHERE {{ VALUES ?n {{ 1 2 3 4 5 6 7 8 9 10 }} BIND(CONCAT(STR(?n), "{x}") AS ?s) }}'
+    )
     assert response.status_code == 503, response.text[:200]
     assert "larger than the 2,000,000 bytes" in response.text
 
 
 def test_predeclared_prefixes_need_no_prefix_line(client):
-    response = ask(client, "SELECT ?label WHERE { <https://w3id.org/nolsi/id/ri/elixir-norway> skos:prefLabel ?label FILTER(lang(?label) = 'en') }")
+    response = ask(
+        client,
+        "SELECT ?label WHERE { <https://w3id.org/nolsi/id/ri/elixir-norway> skos:prefLabel ?label FILTER(lang(?label) = 'en') }",
+    )
     assert response.status_code == 200, response.text
     assert response.text.splitlines()[1] == "ELIXIR Norway"
 
@@ -73,11 +78,14 @@ def test_a_query_may_declare_a_predeclared_prefix_its_own_way(client):
     assert response.text.splitlines()[1] == "http://example.org/not-skos#x"
 
 
-@pytest.mark.parametrize("query, message", [
-    ("SELECT * WHERE { ?s foo:bar ?o }", "line 1, column 21: unknown prefix 'foo:'"),
-    ("SELECT *\nWHERE {\n  ?s ex:p ?o }", "line 3, column 6: unknown prefix 'ex:'"),
-    ("SELECT * WHERE { ?s ?p }", "line 1, column 25: syntax error"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("SELECT * WHERE { ?s foo:bar ?o }", "line 1, column 21: unknown prefix 'foo:'"),
+        ("SELECT *\nWHERE {\n  ?s ex:p ?o }", "line 3, column 6: unknown prefix 'ex:'"),
+        ("SELECT * WHERE { ?s ?p }", "line 1, column 25: syntax error"),
+    ],
+)
 def test_syntax_errors_are_one_readable_line(client, query, message):
     response = ask(client, query)
     assert response.status_code == 400
@@ -85,12 +93,15 @@ def test_syntax_errors_are_one_readable_line(client, query, message):
     assert response.text.count("\n") == 1 and len(response.text) < 200
 
 
-@pytest.mark.parametrize("accept, media_type", [
-    ("text/csv; charset=utf-8", "text/csv"),
-    ("application/sparql-results+json;charset=UTF-8", "application/sparql-results+json"),
-    ("text/tab-separated-values; charset=utf-8; q=0.9, text/csv; q=0.1", "text/tab-separated-values"),
-    ("application/sparql-results+xml; profile=x, */*;q=0.1", "application/sparql-results+xml"),
-])
+@pytest.mark.parametrize(
+    "accept, media_type",
+    [
+        ("text/csv; charset=utf-8", "text/csv"),
+        ("application/sparql-results+json;charset=UTF-8", "application/sparql-results+json"),
+        ("text/tab-separated-values; charset=utf-8; q=0.9, text/csv; q=0.1", "text/tab-separated-values"),
+        ("application/sparql-results+xml; profile=x, */*;q=0.1", "application/sparql-results+xml"),
+    ],
+)
 def test_media_range_parameters_do_not_make_a_406(client, accept, media_type):
     response = ask(client, "ASK {}" if "xml" in media_type or "json" in media_type else "SELECT * {}", accept)
     assert response.status_code == 200, response.text

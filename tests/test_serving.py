@@ -17,7 +17,16 @@ import pytest
 import requests
 
 from tests.test_reliability import (
-    SIMPLE, Launched, assert_cut, fresh, launch, no_traceback, process_tree, running, simple_is_answered, timed_get,
+    SIMPLE,
+    Launched,
+    assert_cut,
+    fresh,
+    launch,
+    no_traceback,
+    process_tree,
+    running,
+    simple_is_answered,
+    timed_get,
 )
 
 LIMIT = 2  # seconds: the time limit of the servers here
@@ -30,8 +39,19 @@ HEADER_TIMEOUT = 3  # seconds
 
 @pytest.fixture(scope="module")
 def server(curated):
-    with launch("--store", curated.store, "--query-timeout", LIMIT, "--query-memory", MEMORY, "--row-limit", ROWS,
-                "--header-timeout", HEADER_TIMEOUT, evaluators=EVALUATORS) as launched:
+    with launch(
+        "--store",
+        curated.store,
+        "--query-timeout",
+        LIMIT,
+        "--query-memory",
+        MEMORY,
+        "--row-limit",
+        ROWS,
+        "--header-timeout",
+        HEADER_TIMEOUT,
+        evaluators=EVALUATORS,
+    ) as launched:
         yield launched
 
 
@@ -61,7 +81,9 @@ def test_slow_and_idle_clients_hold_up_nobody(server: Launched):
     stop = threading.Event()
     sockets = []
     slow_headers = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 200
-    slow_body = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 200\r\n\r\n"
+    slow_body = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 200\r\n\r\n"
+    )
     try:
         for kind in ("headers", "body", "idle", "idle"):
             for _ in range(50):
@@ -152,7 +174,9 @@ def test_a_memory_hungry_query_is_stopped_with_a_message(server: Launched):
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        response, seconds = timed_get(server.url, fresh("SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10"))
+        response, seconds = timed_get(
+            server.url, fresh("SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10")
+        )
     finally:
         done.set()
         sampler.join()
@@ -168,7 +192,9 @@ def test_a_query_building_a_huge_string_is_an_error_with_a_message(server: Launc
     binds = "".join(f"BIND(CONCAT(?s{n}, ?s{n}) AS ?s{n + 1}) " for n in range(27))
     query = f'SELECT ?s27 WHERE {{ BIND("aaaaaaaa" AS ?s0) {binds}}}'
     for accept in ("application/sparql-results+json", "text/tab-separated-values"):
-        response = requests.get(server.url, params={"query": fresh(query)}, headers={"Accept": accept}, timeout=LIMIT + SLACK + 30)
+        response = requests.get(
+            server.url, params={"query": fresh(query)}, headers={"Accept": accept}, timeout=LIMIT + SLACK + 30
+        )
         assert response.status_code == 503, (response.status_code, response.text[:300])
         assert len(response.content) < 1000
         no_traceback(response.text)
@@ -209,8 +235,11 @@ def raw(server: Launched, request: bytes, timeout: float = 10) -> bytes:
 
 @pytest.mark.parametrize("path", ["/sparql", "/queries/research-infrastructures"])
 def test_bad_chunked_framing_is_a_400(server: Launched, path: str):
-    answer = raw(server, f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-                         "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nASK {}\r\n0\r\n\r\n".encode())
+    answer = raw(
+        server,
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nASK {}\r\n0\r\n\r\n".encode(),
+    )
     assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer[:300]
     no_traceback(answer.decode(errors="replace"))
     simple_is_answered(server)
@@ -220,7 +249,10 @@ def test_an_absurd_accept_header_costs_nothing(server: Launched):
     """760 kB of media ranges is refused by the server before the app; 10,000 that fit under the header cap by the app."""
     huge = ", ".join(f"application/x-type-number-{n}" for n in range(25_000))
     started = time.monotonic()
-    answer = raw(server, f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nAccept: {huge}\r\nConnection: close\r\n\r\n".encode())
+    answer = raw(
+        server,
+        f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nAccept: {huge}\r\nConnection: close\r\n\r\n".encode(),
+    )
     assert answer == b"" or answer.startswith((b"HTTP/1.1 431", b"HTTP/1.1 400")), answer[:200]
     many = ",".join(f"a/{n}" for n in range(10_000))
     response = requests.get(server.url, params={"query": "ASK {}"}, headers={"Accept": many}, timeout=30)
@@ -244,7 +276,12 @@ def test_an_unreadable_store_is_a_clean_503_and_recovers(curated, tmp_path: Path
         current.unlink()
         current.symlink_to("current")
         try:
-            for path in ("/-/health", "/sparql?query=" + requests.utils.quote(fresh(SIMPLE)), "/doc/ri/elixir-norway", "/"):
+            for path in (
+                "/-/health",
+                "/sparql?query=" + requests.utils.quote(fresh(SIMPLE)),
+                "/doc/ri/elixir-norway",
+                "/",
+            ):
                 response = requests.get(copy.base + path, timeout=30)
                 assert response.status_code == 503, (path, response.status_code, response.text[:300])
                 assert response.headers["Content-Type"].startswith("text/plain")

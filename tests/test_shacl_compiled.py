@@ -40,7 +40,9 @@ def ontology() -> Graph:
 
 
 def results(report: validate.Report) -> list[tuple]:
-    return sorted((r.focus, r.path, r.value, r.source_shape, r.severity, r.component, r.message) for r in report.results)
+    return sorted(
+        (r.focus, r.path, r.value, r.source_shape, r.severity, r.component, r.message) for r in report.results
+    )
 
 
 def both(dataset, shapes: Graph, ontology: Graph) -> tuple[list, list]:
@@ -89,15 +91,18 @@ def test_same_results_as_pyshacl_on_100k_synthetic_triples(tmp_path: Path, shape
 
 
 @pytest.mark.parametrize("processes", ["one process", "two processes"])
-def test_same_results_with_defects_in_a_synthetic_graph(processes: str, tmp_path: Path, shapes: Graph, ontology: Graph,
-                                                        monkeypatch: pytest.MonkeyPatch):
+def test_same_results_with_defects_in_a_synthetic_graph(
+    processes: str, tmp_path: Path, shapes: Graph, ontology: Graph, monkeypatch: pytest.MonkeyPatch
+):
     """A synthetic graph with a defect of several kinds, so that results come from big focus sets;
     validated in one process and, as big graphs are, in two (results sent back as N-Triples)."""
     if processes == "two processes":
         monkeypatch.setattr(shacl_sparql, "PARALLEL_FROM", 0)
     synthetic.write(10_000, tmp_path / "data")
     first = sorted((tmp_path / "data").glob("*.ttl"))[-1]
-    first.write_text(first.read_text() + """
+    first.write_text(
+        first.read_text()
+        + """
 <https://w3id.org/nolsi/id/ri/Bad_Name> a <https://w3id.org/nolsi/ontology#ResearchInfrastructure> ;
     <http://www.w3.org/2004/02/skos/core#prefLabel> "no language", "two"@en, "labels"@en ;
     <https://schema.org/startDate> "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date>, "2021"^^<http://www.w3.org/2001/XMLSchema#date> ;
@@ -105,7 +110,8 @@ def test_same_results_with_defects_in_a_synthetic_graph(processes: str, tmp_path
     <http://purl.org/dc/terms/title> "tab\\t and \\"quote\\""^^<http://www.w3.org/2001/XMLSchema#integer>, [ a <http://example.org/Thing> ] ;
     <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/01xtthb56> ;
     <https://w3id.org/nolsi/ontology#nationalNodeOf> <https://w3id.org/nolsi/id/ri/undefined> .
-""")
+"""
+    )
     dataset = read.read(read.project_sources(tmp_path / "data", ROOT / "ontology"))
     compiled, reference = both(dataset, shapes, ontology)
     assert compiled == reference
@@ -140,4 +146,8 @@ def test_what_is_not_compiled_is_validated_by_pyshacl_never_passed(tmp_path: Pat
     report, reference = both(dataset, shapes, Graph())
     assert report == reference
     assert {r[5].rsplit("#", 1)[-1] for r in report} == {
-        "ClosedConstraintComponent", "EqualsConstraintComponent", "MaxCountConstraintComponent", "MinCountConstraintComponent"}
+        "ClosedConstraintComponent",
+        "EqualsConstraintComponent",
+        "MaxCountConstraintComponent",
+        "MinCountConstraintComponent",
+    }

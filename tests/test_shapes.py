@@ -29,8 +29,22 @@ SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "In
 
 # Parameters that constrain the focus node itself when they sit on a node shape.
 NODE_CONSTRAINTS = {
-    SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH["in"], SH.hasValue, SH["or"], SH["and"], SH["not"],
-    SH.xone, SH.node, SH.sparql, SH.closed, SH.minInclusive, SH.maxInclusive, SH.languageIn,
+    SH["class"],
+    SH.datatype,
+    SH.nodeKind,
+    SH.pattern,
+    SH["in"],
+    SH.hasValue,
+    SH["or"],
+    SH["and"],
+    SH["not"],
+    SH.xone,
+    SH.node,
+    SH.sparql,
+    SH.closed,
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.languageIn,
 }
 TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target}
 
@@ -159,11 +173,17 @@ def modelling_classes() -> set[URIRef]:
     text = (ROOT / "docs" / "modelling.md").read_text(encoding="utf-8")
     section = text.split("## Types and properties", 1)[1].split("\nLocal ontology terms", 1)[0]
     prefixes = {
-        "nolsi": "https://w3id.org/nolsi/ontology#", "org": "http://www.w3.org/ns/org#",
-        "schema": "https://schema.org/", "foaf": "http://xmlns.com/foaf/0.1/", "prov": "http://www.w3.org/ns/prov#",
-        "fabio": "http://purl.org/spar/fabio/", "frapo": "http://purl.org/cerif/frapo/",
-        "eli": "http://data.europa.eu/eli/ontology#", "dcat": "http://www.w3.org/ns/dcat#",
-        "time": "http://www.w3.org/2006/time#", "skos": "http://www.w3.org/2004/02/skos/core#",
+        "nolsi": "https://w3id.org/nolsi/ontology#",
+        "org": "http://www.w3.org/ns/org#",
+        "schema": "https://schema.org/",
+        "foaf": "http://xmlns.com/foaf/0.1/",
+        "prov": "http://www.w3.org/ns/prov#",
+        "fabio": "http://purl.org/spar/fabio/",
+        "frapo": "http://purl.org/cerif/frapo/",
+        "eli": "http://data.europa.eu/eli/ontology#",
+        "dcat": "http://www.w3.org/ns/dcat#",
+        "time": "http://www.w3.org/2006/time#",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
     }
     found = set()
     for row in section.splitlines():

@@ -71,7 +71,9 @@ def test_same_data_gives_the_same_nquads_whatever_the_blank_node_labels(tmp_path
     text = '<http://example.org/a> <http://example.org/p> [ <http://example.org/q> "x" ] .\n'
     (tmp_path / "a.ttl").write_text(text)
     (tmp_path / "b.ttl").write_text(text.replace("[", "_:other .\n_:other").replace(" ] .", " ."))
-    hashes = {store.sorted_nquads(read.read([read.Source(tmp_path / n, "http://example.org/g")])) for n in ("a.ttl", "b.ttl")}
+    hashes = {
+        store.sorted_nquads(read.read([read.Source(tmp_path / n, "http://example.org/g")])) for n in ("a.ttl", "b.ttl")
+    }
     assert len(hashes) == 1
 
 

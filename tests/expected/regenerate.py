@@ -56,9 +56,14 @@ def run(store: pyoxigraph.Store, query: catalogue.SavedQuery, values: dict[str, 
     CSV for SELECT, SPARQL JSON for ASK, N-Triples for CONSTRUCT and DESCRIBE."""
     values = example_values(query) if values is None else values
     job = Job(
-        store="", query=query.text, default_graphs=None, named_graphs=None,
-        solutions_format="json" if query.form == "ASK" else "csv", graph_format="ntriples",
-        row_limit=10**9, substitutions=query.bindings(values),
+        store="",
+        query=query.text,
+        default_graphs=None,
+        named_graphs=None,
+        solutions_format="json" if query.form == "ASK" else "csv",
+        graph_format="ntriples",
+        row_limit=10**9,
+        substitutions=query.bindings(values),
     )
     answer = evaluate(store, job)
     if answer.status != 200:
@@ -111,8 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         store_dir = args.store
         if store_dir is None:
             store_dir = Path(temp) / "store"
-            done = subprocess.run([sys.executable, "-m", "loader.cli", "build", "--store", str(store_dir)],
-                                  cwd=ROOT, capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "loader.cli", "build", "--store", str(store_dir)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
             if done.returncode != 0:
                 sys.stderr.write(done.stderr[-5000:])
                 return done.returncode
