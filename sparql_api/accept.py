@@ -22,10 +22,14 @@ MAX_RANGES = 64
 class NegotiatingRequest(Request):
     @cached_property
     def accept_mimetypes(self) -> MIMEAccept:
-        header = self.headers.get("Accept", "")
-        if header.count(",") >= MAX_RANGES:
-            raise BadRequest(f"The Accept header lists more than {MAX_RANGES} media ranges; send the few you can read.")
-        return MIMEAccept(_ranges(header))
+        return parse(self.headers.get("Accept", ""))
+
+
+def parse(header: str) -> MIMEAccept:
+    """An Accept header's media ranges, their parameters dropped; BadRequest if it lists too many."""
+    if header.count(",") >= MAX_RANGES:
+        raise BadRequest(f"The Accept header lists more than {MAX_RANGES} media ranges; send the few you can read.")
+    return MIMEAccept(_ranges(header))
 
 
 @lru_cache(maxsize=512)  # clients send the same few headers again and again

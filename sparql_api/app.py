@@ -12,8 +12,6 @@ from sparql_api import catalogue, engine, errors, logs, security
 from sparql_api.accept import NegotiatingRequest
 from sparql_api.service import QueryService
 
-EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
-
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Flask app factory; without `settings`, they come from the `NOLSI_*` environment."""
@@ -31,7 +29,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["nolsi.service"] = service
     app.extensions["nolsi.queries"] = catalogue.load(settings.queries_dir, settings.ontology_dir)
 
-    CORS(app, origins="*", methods=["GET", "HEAD", "POST", "OPTIONS"], expose_headers=EXPOSED_HEADERS, max_age=86400)
+    CORS(
+        app,
+        origins="*",
+        methods=["GET", "HEAD", "POST", "OPTIONS"],
+        expose_headers=security.EXPOSED_HEADERS,
+        max_age=86400,
+    )
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -20,10 +20,12 @@ import os
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from flask import Flask
 
 from loader.settings import Settings
+from sparql_api import direct
 from sparql_api.logs import SAFE_ID
 
 BUFFERED = 1 << 20
@@ -51,6 +53,10 @@ class Adapter:
         self.app, self.settings = app, settings
         self.executor = ThreadPoolExecutor(settings.threads, thread_name_prefix="nolsi-request")
         self.active = 0
+        # Rate limits are Flask-Limiter's: with them on, every request goes through Flask.
+        self.direct = (
+            None if settings.rate_limit else partial(direct.respond, app.extensions["nolsi.service"], settings)
+        )
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -80,7 +86,12 @@ class Adapter:
         loop = asyncio.get_running_loop()
         rest = None
         try:
-            status, headers, head, rest = await loop.run_in_executor(self.executor, self._run, _environ(scope, body))
+            if self.direct is not None and direct.answerable(scope):
+                status, headers, head = await loop.run_in_executor(self.executor, self.direct, scope, body)
+            else:
+                status, headers, head, rest = await loop.run_in_executor(
+                    self.executor, self._run, _environ(scope, body)
+                )
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": head, "more_body": rest is not None})
             while rest is not None:

@@ -45,9 +45,10 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
+from typing import Protocol
 
 import pyoxigraph
-from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, RdfFormat
 
 from sparql_api import binding, formats, guard, prologue, remote
 
@@ -76,7 +77,6 @@ class Answer:
     kind: str = ""
     rows: int = 0
     truncated: bool = False
-    headers: dict = field(default_factory=dict)
     retire: bool = field(default=False, compare=False)  # the evaluator that made it ends after sending it
 
 
@@ -113,9 +113,9 @@ STACK_BYTES = 1 << 30
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def evaluate(source: pyoxigraph.Store | str, job: Job, answer_bytes: int = Limits.answer_bytes) -> Answer:
-    """Check and run one job against an open store, or the URL of the SPARQL server that holds
-    the release; called inside an evaluator process (or directly in tests)."""
+def evaluate(source: Source, job: Job, answer_bytes: int = Limits.answer_bytes) -> Answer:
+    """Check and run one job against the release (the embedded store or the server that holds it);
+    called inside an evaluator process (or directly in tests)."""
     template = prologue.declare(job.query)
     try:
         guard.check(template, job.service_allowlist)  # the template, before any value is written into it
@@ -123,16 +123,7 @@ def evaluate(source: pyoxigraph.Store | str, job: Job, answer_bytes: int = Limit
         return _plain(error.status, error.message)
     text = binding.write(template, dict(job.substitutions))
     try:
-        if isinstance(source, str):
-            results = remote.query(source, text, job.default_graphs, job.named_graphs, job.base_iri)
-        else:
-            options: dict = {
-                "base_iri": job.base_iri
-            }  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
-            if job.default_graphs is not None or job.named_graphs is not None:
-                options["default_graph"] = [NamedNode(iri) for iri in job.default_graphs or ()]
-                options["named_graphs"] = [NamedNode(iri) for iri in job.named_graphs or ()]
-            results = source.query(text, **options)
+        results = source.query(text, job.default_graphs, job.named_graphs, job.base_iri)
         return _serialize(results, job, answer_bytes)
     except remote.BackendError as error:
         return _plain(error.status, error.message)
@@ -145,12 +136,36 @@ def evaluate(source: pyoxigraph.Store | str, job: Job, answer_bytes: int = Limit
         )
     except SyntaxError as error:
         return _plain(400, f"Malformed query: {prologue.syntax_error(str(error), job.query)}")
-    except (
-        RuntimeError,
-        OSError,
-        ValueError,
-    ) as error:  # the engine refuses the query (an unknown function, a bad cast, ...)
+    except (RuntimeError, OSError, ValueError) as error:  # the engine refuses it (an unknown function, a bad cast)
         return _plain(400, f"The query cannot be evaluated: {error}")
+
+
+class Source(Protocol):
+    """What answers a query: the embedded store (`Embedded`) or the SPARQL server that holds the
+    release (`remote.Backend`, `nolsi serve --backend`), chosen once at start-up. A graph comes
+    back as Oxigraph's triples or as N-Triples bytes."""
+
+    def query(
+        self,
+        text: str,
+        default_graphs: tuple[str, ...] | None,
+        named_graphs: tuple[str, ...] | None,
+        base_iri: str | None,
+    ) -> QuerySolutions | QueryBoolean | QueryTriples | bytes: ...
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """The release in an Oxigraph store in this process (in memory or on disk)."""
+
+    store: pyoxigraph.Store
+
+    def query(self, text, default_graphs, named_graphs, base_iri):
+        options: dict = {"base_iri": base_iri}  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service
+        if default_graphs is not None or named_graphs is not None:
+            options["default_graph"] = [NamedNode(iri) for iri in default_graphs or ()]
+            options["named_graphs"] = [NamedNode(iri) for iri in named_graphs or ()]
+        return self.store.query(text, **options)
 
 
 def _serialize(results, job: Job, answer_bytes: int) -> Answer:
@@ -272,7 +287,7 @@ def _resident() -> int:
     return int(os.pread(_statm[pid], 128, 0).split()[1]) * PAGE
 
 
-def _in_memory(path: str, memory_quads: int) -> pyoxigraph.Store | None:
+def _in_memory(path: str, memory_quads: int) -> Embedded | None:
     """The release copied into memory if it has at most `memory_quads` quads, else None."""
     on_disk = pyoxigraph.Store.read_only(path)
     if (
@@ -282,7 +297,7 @@ def _in_memory(path: str, memory_quads: int) -> pyoxigraph.Store | None:
         return None
     in_memory = pyoxigraph.Store()
     in_memory.bulk_extend(on_disk.quads_for_pattern(None, None, None, None))
-    return in_memory
+    return Embedded(in_memory)
 
 
 class _Watchdog:
@@ -335,7 +350,7 @@ def _zygote(connection: Connection, web_process: int, limits: Limits, store: str
     web process over this zygote's socket (SCM_RIGHTS)."""
     die_with(web_process)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
-    opened: pyoxigraph.Store | str | None = limits.backend or None
+    opened: Source | None = remote.Backend(limits.backend) if limits.backend else None
     failure = ""
     if opened is None:
         try:
@@ -361,7 +376,9 @@ def _zygote(connection: Connection, web_process: int, limits: Limits, store: str
         ours.close()
 
 
-def _serve(connection: Connection, web_process: int, limits: Limits, store: str, opened, failure: str) -> None:
+def _serve(
+    connection: Connection, web_process: int, limits: Limits, store: str, opened: Source | None, failure: str
+) -> None:
     """An evaluator. The loop runs in a thread because only a new thread can be given the large
     stack the engine needs."""
     die_with(web_process)
@@ -371,12 +388,12 @@ def _serve(connection: Connection, web_process: int, limits: Limits, store: str,
     loop.join()
 
 
-def _loop(connection: Connection, limits: Limits, store: str, opened, failure: str) -> None:
+def _loop(connection: Connection, limits: Limits, store: str, opened: Source | None, failure: str) -> None:
     """Open the release if the zygote did not (before saying ready: that is not a query's time), then answer jobs."""
     send_lock = threading.Lock()
     if opened is None and not failure:
         try:
-            opened = pyoxigraph.Store.read_only(store)
+            opened = Embedded(pyoxigraph.Store.read_only(store))
         except (OSError, RuntimeError) as error:
             failure = f"The dataset is not available right now ({error})."
     threading.stack_size(256 << 10)  # the watchdog needs little; set before the address-space limit counts it
@@ -468,17 +485,21 @@ class Evaluator:
     def __init__(self, pid: int, connection: Connection, store: str):
         self.pid, self.connection, self.store = pid, connection, store
         self.ready = False
+        # One poll object for the evaluator's life: Connection.poll builds a selector on every call.
+        self._readable = select.poll()
+        self._readable.register(connection.fileno(), select.POLLIN)
 
     def send(self, job: Job) -> None:
         """Send one job once the evaluator has started; its start-up is not counted against the query."""
         if not self.ready:
-            if not self.connection.poll(STARTUP_TIMEOUT) or self.connection.recv() != READY:
+            if not self.wait(STARTUP_TIMEOUT) or self.connection.recv() != READY:
                 raise EOFError("the evaluator did not start")
             self.ready = True
         self.connection.send(job)
 
     def wait(self, seconds: float) -> bool:
-        return self.connection.poll(max(seconds, 0))
+        """True once the evaluator has sent something (or hung up: then `recv` raises EOFError)."""
+        return bool(self._readable.poll(max(seconds, 0) * 1000))
 
     def kill(self) -> None:
         try:

@@ -22,7 +22,7 @@ from loader.namespaces import BASE
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
 from sparql_api.service import Asked
-from sparql_api.sparql import plain
+from sparql_api.errors import plain
 
 HTML = formats.Format("html", "text/html", None)
 JSON = formats.Format("json", "application/json", None)

@@ -26,9 +26,17 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
 
 
+def request_id(incoming: str) -> str:
+    """The client's Request-Id if it is a safe token, else a new one."""
+    return incoming if SAFE_ID.match(incoming) else os.urandom(16).hex()
+
+
+def write(record: dict) -> None:
+    logger.info(json.dumps(record))
+
+
 def _start() -> None:
-    incoming = request.headers.get("Request-Id", "")
-    g.request_id = incoming if SAFE_ID.match(incoming) else os.urandom(16).hex()
+    g.request_id = request_id(request.headers.get("Request-Id", ""))
     g.started = time.perf_counter()
 
 
@@ -43,5 +51,5 @@ def _finish(response):
         "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
         **g.get("log_extra", {}),
     }
-    logger.info(json.dumps(record))
+    write(record)
     return response

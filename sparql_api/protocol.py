@@ -10,12 +10,14 @@ to the size limit plus one byte, so an oversized body is refused even without Co
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import pyoxigraph
 from flask import Request, current_app
 from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_options_header
 
 GRAPH_PARAMETERS = {"default-graph-uri", "named-graph-uri"}
 FORMAT_PARAMETERS = {"format", "output", "results"}  # output and results: Fuseki's and SPARQLWrapper's names
@@ -39,18 +41,36 @@ class QueryRequest:
     formats: tuple[str, ...]
 
 
-def parse(request: Request) -> QueryRequest:
-    if request.method in ("GET", "HEAD"):  # 2.1.1 query via GET
-        return _from_parameters(url_parameters(request))
-    media_type = request.mimetype
+@dataclass(frozen=True)
+class Incoming:
+    """What the query operation reads of an HTTP request: taken from Flask's request, or straight
+    from an ASGI scope by `direct`. The body is read only once it is needed."""
+
+    method: str
+    query_string: bytes
+    content_type: str
+    read_body: Callable[[], bytes]
+
+    @classmethod
+    def of(cls, request: Request) -> Incoming:
+        return cls(request.method, request.query_string, request.content_type or "", lambda: body(request))
+
+
+def parse(incoming: Incoming) -> QueryRequest:
+    if incoming.method in ("GET", "HEAD"):  # 2.1.1 query via GET
+        return _from_parameters(_decode(incoming.query_string, "query string"))
+    media_type, options = parse_options_header(incoming.content_type)
+    media_type = media_type.lower()
     if media_type == "application/x-www-form-urlencoded":  # 2.1.2 query via POST with URL-encoded parameters
-        return _from_parameters(_merged(url_parameters(request), form_parameters(request)))
+        parameters = _decode(incoming.query_string, "query string")
+        _utf8_charset(options)
+        return _from_parameters(_merged(parameters, _decode(incoming.read_body(), "form body")))
     if media_type == "application/sparql-query":  # 2.1.3 query via POST directly
-        _utf8_charset(request)
-        parameters = url_parameters(request)
+        _utf8_charset(options)
+        parameters = _decode(incoming.query_string, "query string")
         _refuse_unknown(parameters, GRAPH_PARAMETERS | FORMAT_PARAMETERS)
         try:
-            text = body(request).decode("utf-8")
+            text = incoming.read_body().decode("utf-8")
         except UnicodeDecodeError as error:
             raise ProtocolError(400, f"The query body is not valid UTF-8 (byte {error.start}).") from None
         return _request(text, parameters)
@@ -69,7 +89,7 @@ def url_parameters(request: Request) -> MultiDict:
 
 def form_parameters(request: Request) -> MultiDict:
     """The parameters of an application/x-www-form-urlencoded body."""
-    _utf8_charset(request)
+    _utf8_charset(request.mimetype_params)
     return _decode(body(request), "form body")
 
 
@@ -95,8 +115,8 @@ def _decode(raw: bytes, where: str) -> MultiDict:
         raise ProtocolError(400, f"The {where} is not valid UTF-8 after percent-decoding.") from None
 
 
-def _utf8_charset(request: Request) -> None:
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
+def _utf8_charset(options: Mapping[str, str]) -> None:
+    charset = options.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise ProtocolError(415, f"SPARQL requests must be UTF-8, not {charset}.")
 

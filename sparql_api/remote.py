@@ -12,6 +12,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -33,8 +34,18 @@ class BackendError(Exception):
         super().__init__(message)
 
 
-def query(endpoint: str, text: str, default_graphs, named_graphs, base_iri: str | None):
-    """Solutions or a boolean (Oxigraph's result objects) or a graph as N-Triples bytes."""
+@dataclass(frozen=True)
+class Backend:
+    """The SPARQL server at `endpoint`, as an `evaluator.Source`."""
+
+    endpoint: str
+
+    def query(self, text: str, default_graphs, named_graphs, base_iri: str | None):
+        """Solutions or a boolean (Oxigraph's result objects) or a graph as N-Triples bytes."""
+        return _ask(self.endpoint, text, default_graphs, named_graphs, base_iri)
+
+
+def _ask(endpoint: str, text: str, default_graphs, named_graphs, base_iri: str | None):
     if (
         base_iri
     ):  # SPARQL 1.1 Query 4.1.1.1: relative IRIs resolve against the service; the query's own BASE comes later and wins

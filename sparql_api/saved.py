@@ -81,7 +81,7 @@ def run(name: str):
         solutions = chosen if chosen in formats.SOLUTIONS else None
         graphs = chosen if chosen in formats.GRAPHS else None
     else:
-        solutions, graphs = sparql.choose_formats(())
+        solutions, graphs = sparql.choose_formats((), request.accept_mimetypes)
     return sparql.run(query.text, None, None, solutions, graphs, bound)
 
 

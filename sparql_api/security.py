@@ -17,6 +17,15 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 
+HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "strict-origin-when-cross-origin"))
+# CORS is Flask-CORS's (app.py): any origin may read, and these headers too. `direct` answers only
+# requests without Origin, to which Flask-CORS sends the two fields of `CORS_HEADERS`.
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Result-Rows", "Result-Truncated", "Result-Row-Limit", "Request-Id"]
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", ", ".join(sorted(EXPOSED_HEADERS))),
+)
+
 
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
@@ -39,8 +48,8 @@ def _exempt() -> bool:
 
 
 def _headers(response):
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    for name, value in HEADERS:
+        response.headers[name] = value
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import http_date, quote_etag
 
 from sparql_api import description, engine, formats, protocol
+from sparql_api.errors import plain
 from sparql_api.evaluator import Answer
 from sparql_api.service import Asked
 
@@ -16,21 +19,20 @@ def endpoint() -> Response:
     if request.method in ("GET", "HEAD") and not request.args:
         return description.respond()
     try:
-        query = protocol.parse(request)
+        query = protocol.parse(protocol.Incoming.of(request))
     except protocol.ProtocolError as error:
         return plain(error.status, error.message)
     try:
-        solutions, graphs = choose_formats(query.formats)
+        solutions, graphs = choose_formats(query.formats, request.accept_mimetypes)
     except formats.UnknownFormat as error:
         return plain(400, str(error))
     return run(query.query, query.default_graphs, query.named_graphs, solutions, graphs)
 
 
-def choose_formats(named: tuple[str, ...]) -> tuple[formats.Format | None, formats.Format | None]:
+def choose_formats(named: tuple[str, ...], accept: MIMEAccept) -> tuple[formats.Format | None, formats.Format | None]:
     """The format for solutions and for graphs: the `format` parameters if given, else Accept."""
     if named:
         return formats.requested(named, formats.SOLUTIONS), formats.requested(named, formats.GRAPHS)
-    accept = request.accept_mimetypes
     return formats.negotiate(accept, formats.SOLUTIONS), formats.negotiate(accept, formats.GRAPHS)
 
 
@@ -62,19 +64,26 @@ def run(
 
 
 def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
-    if answer.status != 200:
-        response = Response(answer.body, status=answer.status, content_type=answer.media_type)
-        response.headers["Vary"] = "Accept"
-        return response
-    response = Response(answer.body, content_type=answer.media_type)
-    response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.headers["Result-Rows"] = str(answer.rows)
-    response.headers["Result-Truncated"] = "true" if answer.truncated else "false"
-    response.headers["Result-Row-Limit"] = str(current_app.config["NOLSI"].row_limit)
-    response.set_etag(etag)
-    response.last_modified = release.built
-    return response.make_conditional(request) if request.method in ("GET", "HEAD") else response
+    row_limit = current_app.config["NOLSI"].row_limit
+    response = Response(answer.body, status=answer.status, headers=answer_headers(answer, etag, release, row_limit))
+    if answer.status == 200 and request.method in ("GET", "HEAD"):
+        return response.make_conditional(request)
+    return response
+
+
+def answer_headers(answer: Answer, etag: str, release: engine.Release, row_limit: int) -> list[tuple[str, str]]:
+    """The headers of an answer, the same whether Flask or `direct` serves the request."""
+    headers = [("Content-Type", answer.media_type), ("Vary", "Accept")]
+    if answer.status == 200:
+        headers += [
+            ("Cache-Control", "public, no-cache"),
+            ("Result-Rows", str(answer.rows)),
+            ("Result-Truncated", "true" if answer.truncated else "false"),
+            ("Result-Row-Limit", str(row_limit)),
+            ("ETag", quote_etag(etag)),
+            ("Last-Modified", http_date(release.built)),
+        ]
+    return headers
 
 
 def _not_modified(etag: str, release: engine.Release) -> Response:
@@ -83,7 +92,3 @@ def _not_modified(etag: str, release: engine.Release) -> Response:
     response.last_modified = release.built
     response.headers["Vary"] = "Accept"
     return response
-
-
-def plain(status: int, message: str) -> Response:
-    return Response(message.rstrip("\n") + "\n", status=status, content_type="text/plain; charset=utf-8")

@@ -32,7 +32,7 @@ import pyoxigraph  # noqa: E402
 
 from loader import store as stores  # noqa: E402
 from sparql_api import catalogue  # noqa: E402
-from sparql_api.evaluator import Job, evaluate  # noqa: E402
+from sparql_api.evaluator import Embedded, Job, evaluate  # noqa: E402
 
 EXPECTED = Path(__file__).resolve().parent / "queries"
 SUFFIX = {"SELECT": ".csv", "ASK": ".txt", "CONSTRUCT": ".nt", "DESCRIBE": ".nt"}
@@ -65,7 +65,7 @@ def run(store: pyoxigraph.Store, query: catalogue.SavedQuery, values: dict[str, 
         row_limit=10**9,
         substitutions=query.bindings(values),
     )
-    answer = evaluate(store, job)
+    answer = evaluate(Embedded(store), job)
     if answer.status != 200:
         raise RuntimeError(f"{query.name}: {answer.status} {answer.body.decode(errors='replace')}")
     return answer.body
