@@ -29,6 +29,7 @@ import time
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "distinct"
@@ -74,8 +75,9 @@ def prepare(size: str) -> tuple[Path, Path]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     argv = [str(BIN / "nolsi"), "build", "--store", str(store), "--no-shapes"]
-    if SIZES[size]:
-        synthetic.write(SIZES[size], work / "data")
+    triples = SIZES[size]
+    if triples:
+        synthetic.write(triples, work / "data")
         argv += ["--data-dir", str(work / "data")]
     log(f"{size}: nolsi build")
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
@@ -102,13 +104,19 @@ def values(store: Path) -> dict[str, list[str]]:
     import pyoxigraph
 
     db = pyoxigraph.Store.read_only(str(store / "current"))
-    subjects = [
-        s["s"].value for s in db.query(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} LIMIT {SAMPLE}")
-    ]
-    classes = [s["c"].value for s in db.query("SELECT DISTINCT ?c WHERE { ?s a ?c } LIMIT 200")]
+
+    def select(query: str, name: str) -> list[str]:
+        solutions = db.query(query)
+        assert isinstance(solutions, pyoxigraph.QuerySolutions)  # a SELECT
+        return [solution[name].value for solution in solutions]
+
+    subjects = select(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} LIMIT {SAMPLE}", "s")
+    classes = select("SELECT DISTINCT ?c WHERE { ?s a ?c } LIMIT 200", "c")
     labels = [
-        s["l"].value.lower()
-        for s in db.query(f"SELECT ?l WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} LIMIT {SAMPLE}")
+        label.lower()
+        for label in select(
+            f"SELECT ?l WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} LIMIT {SAMPLE}", "l"
+        )
     ]
     words = sorted({w[:4] for label in labels for w in label.split() if len(w) >= 4 and w.isalpha()})
     return {"s": subjects, "c": classes, "w": words}
@@ -149,7 +157,7 @@ def client(port: int, path: str, start: int, step: int, values, deadline: float,
 
 
 def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, values) -> dict:
-    out = multiprocessing.Queue()
+    out: multiprocessing.Queue = multiprocessing.Queue()
     deadline = time.perf_counter() + seconds
     procs = [
         multiprocessing.Process(target=client, args=(port, path, offset + i, clients, values, deadline, out))
@@ -203,64 +211,68 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) -> dict:
-    store, oxigraph = prepare(size)
-    sample = values(store)
+def start_servers(size: str, store: Path, oxigraph: Path) -> dict[str, tuple[subprocess.Popen, int, str]]:
+    """nolsi and Oxigraph server on the same data: each target's process, port and endpoint path."""
     work = WORK / size
     nolsi_port, oxigraph_port = free_port(), free_port()
-    targets = {
-        "nolsi": (
-            start(
-                [str(BIN / "nolsi"), "serve", "--port", str(nolsi_port), "--store", str(store)],
-                {},
-                nolsi_port,
-                "/sparql",
-                work / "nolsi.log",
-            ),
-            nolsi_port,
-            "/sparql",
-        ),
-        "oxigraph": (
-            start(
-                [
-                    str(BIN / "oxigraph"),
-                    "serve-read-only",
-                    "--location",
-                    str(oxigraph),
-                    "--bind",
-                    f"127.0.0.1:{oxigraph_port}",
-                ],
-                {},
-                oxigraph_port,
-                "/query",
-                work / "oxigraph.log",
-            ),
-            oxigraph_port,
-            "/query",
-        ),
+    nolsi = [str(BIN / "nolsi"), "serve", "--port", str(nolsi_port), "--store", str(store)]
+    oxigraph_argv = [
+        str(BIN / "oxigraph"),
+        "serve-read-only",
+        "--location",
+        str(oxigraph),
+        "--bind",
+        f"127.0.0.1:{oxigraph_port}",
+    ]
+    return {
+        "nolsi": (start(nolsi, {}, nolsi_port, "/sparql", work / "nolsi.log"), nolsi_port, "/sparql"),
+        "oxigraph": (start(oxigraph_argv, {}, oxigraph_port, "/query", work / "oxigraph.log"), oxigraph_port, "/query"),
     }
-    cells: dict = {name: {str(c): [] for c in concurrencies} for name in targets}
-    peaks = {name: 0 for name in targets}
-    done = threading.Event()
 
-    def sample_memory() -> None:  # the whole process tree's PSS (shared pages counted once), every second
+
+class PeakMemory(threading.Thread):
+    """The peak PSS of each target's whole process tree (shared pages counted once), sampled every second."""
+
+    def __init__(self, targets: dict[str, tuple[subprocess.Popen, int, str]]):
+        super().__init__(daemon=True)
+        self.targets = targets
+        self.peaks = {name: 0 for name in targets}
+        self.done = threading.Event()
+
+    def run(self) -> None:
         from bench.targets import tree_memory
 
-        while not done.wait(1.0):
-            for name, (process, _, _) in targets.items():
-                peaks[name] = max(peaks[name], tree_memory(process.pid)[1])
+        while not self.done.wait(1.0):
+            for name, (process, _, _) in self.targets.items():
+                self.peaks[name] = max(self.peaks[name], tree_memory(process.pid)[1])
 
-    sampler = threading.Thread(target=sample_memory, daemon=True)
-    sampler.start()
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+    def summary(self) -> dict[str, float | None]:
+        """MiB of each target, and nolsi's over Oxigraph's."""
+        memory: dict[str, float | None] = {name: round(peak / 2**20, 1) for name, peak in self.peaks.items()}
+        memory["ratio"] = round(self.peaks["nolsi"] / self.peaks["oxigraph"], 2) if self.peaks["oxigraph"] else None
+        return memory
+
+
+def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) -> dict:
+    """Both servers on the dataset `size`: warm-up, then rounds of cells alternating the servers."""
+    store, oxigraph = prepare(size)
+    sample = values(store)
+    targets = start_servers(size, store, oxigraph)
+    cells: dict = {name: {str(c): [] for c in concurrencies} for name in targets}
+    memory = PeakMemory(targets)
+    memory.start()
     offset = 0
     try:
-        for name, (_, port, path) in targets.items():  # warm-up: every evaluator and thread started
+        for _, port, path in targets.values():  # warm-up: every evaluator and thread started
             run_cell(port, path, max(concurrencies), 2, 10_000_000 + offset, sample)
             offset += 100_000
         for r in range(rounds):
             for c in concurrencies:
-                order = list(targets) if (r + c) % 2 == 0 else list(targets)[::-1]
-                for name in order:
+                for name in list(targets) if (r + c) % 2 == 0 else list(targets)[::-1]:
                     _, port, path = targets[name]
                     cell = run_cell(port, path, c, seconds, offset, sample)
                     offset += 1_000_000
@@ -270,37 +282,55 @@ def measure(size: str, concurrencies: list[int], seconds: float, rounds: int) ->
                         f"p99 {cell['p99_ms']} ms, {cell['errors']} errors"
                     )
     finally:
-        done.set()
-        sampler.join()
+        memory.stop()
         for process, _, _ in targets.values():
             stop(process)
-    summary = {}
-    for c in concurrencies:
-        key = str(c)
-        best = {name: max(cells[name][key], key=lambda cell: cell["rps"]) for name in targets}
-        summary[key] = {
-            **{name: best[name] for name in targets},
-            "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2),
-        }
-    memory = {name: round(peak / 2**20, 1) for name, peak in peaks.items()}
-    memory["ratio"] = round(peaks["nolsi"] / peaks["oxigraph"], 2) if peaks["oxigraph"] else None
     return {
         "values": {key: len(pool) for key, pool in sample.items()},
         "cells": cells,
-        "best": summary,
-        "peak_pss_mib": memory,
+        "best": best_cells(cells, concurrencies),
+        "peak_pss_mib": memory.summary(),
     }
 
 
+def best_cells(cells: dict, concurrencies: list[int]) -> dict:
+    """At each concurrency, each target's best cell (most requests/s) and nolsi's over Oxigraph's."""
+    summary = {}
+    for c in concurrencies:
+        key = str(c)
+        best = {name: max(cells[name][key], key=lambda cell: cell["rps"]) for name in cells}
+        summary[key] = {**best, "ratio": round(best["nolsi"]["rps"] / best["oxigraph"]["rps"], 2)}
+    return summary
+
+
+def print_table(results: dict, out: Path) -> None:
+    print(
+        f"\n{'size':6} {'clients':>7} {'nolsi req/s':>12} {'oxigraph req/s':>15} {'ratio':>6} "
+        f"{'nolsi p99':>10} {'oxigraph p99':>13}"
+    )
+    for size, measured in results["sizes"].items():
+        for c, best in measured["best"].items():
+            print(
+                f"{size:6} {c:>7} {best['nolsi']['rps']:>12} {best['oxigraph']['rps']:>15} {best['ratio']:>6} "
+                f"{best['nolsi']['p99_ms']:>10} {best['oxigraph']['p99_ms']:>13}"
+            )
+        memory = measured["peak_pss_mib"]
+        print(
+            f"{size:6} peak PSS of the whole tree: nolsi {memory['nolsi']} MiB, oxigraph {memory['oxigraph']} MiB, "
+            f"ratio {memory['ratio']}"
+        )
+    print(f"written to {out}")
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", default="real,100k,1m")
     parser.add_argument("--clients", default="1,4,8")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     concurrencies = [int(c) for c in args.clients.split(",")]
-    results = {
+    results: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(),
         "templates": TEMPLATES,
         "machine": os.cpu_count(),
@@ -312,20 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now():%Y-%m-%d}-distinct.json"
     out.write_text(json.dumps(results, indent=1) + "\n")
-    print(
-        f"\n{'size':6} {'clients':>7} {'nolsi req/s':>12} {'oxigraph req/s':>15} {'ratio':>6} {'nolsi p99':>10} {'oxigraph p99':>13}"
-    )
-    for size, measured in results["sizes"].items():
-        for c, best in measured["best"].items():
-            print(
-                f"{size:6} {c:>7} {best['nolsi']['rps']:>12} {best['oxigraph']['rps']:>15} {best['ratio']:>6} "
-                f"{best['nolsi']['p99_ms']:>10} {best['oxigraph']['p99_ms']:>13}"
-            )
-        memory = measured["peak_pss_mib"]
-        print(
-            f"{size:6} peak PSS of the whole tree: nolsi {memory['nolsi']} MiB, oxigraph {memory['oxigraph']} MiB, ratio {memory['ratio']}"
-        )
-    print(f"written to {out}")
+    print_table(results, out)
 
 
 if __name__ == "__main__":

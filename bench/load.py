@@ -29,6 +29,7 @@ class Cell:
     concurrency: int
     elapsed: float = 0.0
     samples: list[Sample] = field(default_factory=list)
+    load_avg: float = 0.0  # the machine's 1-minute load average while the cell ran
 
 
 def request_for(query: Query, saved_routes: bool, endpoint: str = "/sparql") -> tuple[str, str, bytes | None, dict]:
@@ -73,7 +74,10 @@ def run_cell(
             name, method, path, body, headers = prepared[i % len(prepared)]
             i += 1
             started = time.perf_counter()
-            for attempt in (1, 2):  # a keep-alive connection the server closed meanwhile is retried once, as clients do
+            for _attempt in (
+                1,
+                2,
+            ):  # a keep-alive connection the server closed meanwhile is retried once, as clients do
                 try:
                     conn.request(method, path, body=body, headers=headers)
                     response = conn.getresponse()

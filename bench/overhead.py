@@ -34,7 +34,7 @@ def median_ms(fn, repeat: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--store", type=Path, default=ROOT / "var" / "bench" / "real" / "store")
     parser.add_argument("--entity", default=None, help="IRI for the lookup/CONSTRUCT queries (default: by dataset)")
     parser.add_argument("--repeat", type=int, default=30)
@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from bench.queries import mix
     from loader.settings import Settings
-    from sparql_api import engine, guard
+    from sparql_api import engine
     from sparql_api.app import create_app
-    from sparql_api.evaluator import Job, Pool, evaluate
+    from sparql_api.evaluator import Pool
 
     entity = args.entity or (
         "https://w3id.org/nolsi/id/ri/elixir-norway"
@@ -61,38 +61,47 @@ def main(argv: list[str] | None = None) -> None:
     pool = Pool(size=1)
     app = create_app(settings)
     client = app.test_client()
-    rows = []
-    for query in mix(ROOT / "queries", entity, entity):
-        fmt = (None, "ntriples") if query.form == "construct" else ("json", None)
-        job = Job(release.path, query.text, None, None, fmt[0], fmt[1], settings.row_limit)
-
-        def engine_only():
-            result = store.query(query.text)
-            if query.form != "construct":
-                result.serialize(format=pyoxigraph.QueryResultsFormat.JSON)
-            else:
-                pyoxigraph.serialize(result, format=pyoxigraph.RdfFormat.N_TRIPLES)
-
-        def flask_request():
-            response = client.post("/sparql", data={"query": query.text}, headers={"Accept": query.accept})
-            assert response.status_code == 200, response.data[:200]
-
-        rows.append(
-            (
-                query.name,
-                median_ms(engine_only, args.repeat),
-                median_ms(lambda: evaluate(store, job), args.repeat),
-                median_ms(lambda: pool.run(job, 30), args.repeat),
-                median_ms(lambda: guard.check(query.text, ()), args.repeat),
-                median_ms(flask_request, args.repeat),
-            )
-        )
+    rows = [
+        _layers(query, release.path, store, pool, client, settings.row_limit, args.repeat)
+        for query in mix(ROOT / "queries", entity, entity)
+    ]
     pool.close()
     print(f"store {release.path}, median of {args.repeat}, ms")
     print("| query | engine | evaluate | pool | guard | flask |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(str(v) for v in row) + " |")
+
+
+def _layers(query, path: str, store, pool, client, row_limit: int, repeat: int) -> tuple:
+    """The query's name and the median ms of each layer (see the module docstring)."""
+    import pyoxigraph
+
+    from sparql_api import guard
+    from sparql_api.evaluator import Job, evaluate
+
+    fmt = (None, "ntriples") if query.form == "construct" else ("json", None)
+    job = Job(path, query.text, None, None, fmt[0], fmt[1], row_limit)
+
+    def engine_only():
+        result = store.query(query.text)
+        if query.form != "construct":
+            result.serialize(format=pyoxigraph.QueryResultsFormat.JSON)
+        else:
+            pyoxigraph.serialize(result, format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+    def flask_request():
+        response = client.post("/sparql", data={"query": query.text}, headers={"Accept": query.accept})
+        assert response.status_code == 200, response.data[:200]
+
+    return (
+        query.name,
+        median_ms(engine_only, repeat),
+        median_ms(lambda: evaluate(store, job), repeat),
+        median_ms(lambda: pool.run(job, 30), repeat),
+        median_ms(lambda: guard.check(query.text, ()), repeat),
+        median_ms(flask_request, repeat),
+    )
 
 
 if __name__ == "__main__":

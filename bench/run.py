@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import gzip
 import json
 import os
@@ -23,9 +24,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import report, synthetic
 from bench.load import Cell, percentile, run_cell
@@ -45,6 +48,11 @@ SUMMARY = re.compile(
     r"built (?P<version>\S+): (?P<files>\d+) files, (?P<graphs>\d+) graphs, (?P<triples>\d+) triples, "
     r"(?P<violations>\d+) violations, (?P<warnings>\d+) warnings \((?P<timings>[^)]*)\)"
 )
+MODE_NOTE = (
+    "nolsi: answers cached in-process (steady state of repeated queries); "
+    "nolsi-nocache, nolsi-1w-nocache, nolsi-backend-nocache: NOLSI_CACHE_BYTES=0, every request "
+    "evaluated (by the oxigraph target for nolsi-backend-nocache)"
+)
 
 
 @dataclass
@@ -57,8 +65,12 @@ class Dataset:
         return WORK / self.name
 
     @property
+    def synthetic_dir(self) -> Path:
+        return WORK / "data" / f"synthetic-{self.name}"
+
+    @property
     def data_dir(self) -> Path | None:
-        return None if self.triples is None else WORK / "data" / f"synthetic-{self.name}"
+        return None if self.triples is None else self.synthetic_dir
 
     @property
     def entity(self) -> str:
@@ -77,56 +89,79 @@ def build(ds: Dataset, shapes: bool, validate_timeout: float, validator: str = "
 
     The summary line gives each step's seconds (read, hash, merge, validate, publish, store); the
     peak RSS is that of the largest process of the build (its dump workers are smaller)."""
-    store = ds.work / "store"
     result: dict = {}
-    if ds.data_dir is not None:
-        started = time.perf_counter()
-        result["generated"] = synthetic.write(ds.triples, ds.data_dir)
-        result["generate_s"] = round(time.perf_counter() - started, 2)
-        log(f"{ds.name}: generated {result['generated']['triples_written']} triples in {result['generate_s']} s")
-    base = [str(NOLSI), "build", "--store", str(store), "--validator", validator]
+    if ds.triples is not None:
+        result.update(_generate(ds.name, ds.triples, ds.synthetic_dir))
+    base = [str(NOLSI), "build", "--store", str(ds.work / "store"), "--validator", validator]
     result["validator"] = validator
     if ds.data_dir is not None:
         base += ["--data-dir", str(ds.data_dir)]
-    attempts = [True, False] if shapes else [False]
-    for with_shapes in attempts:
-        shutil.rmtree(store, ignore_errors=True)
-        argv = base + ([] if with_shapes else ["--no-shapes"])
-        log(f"{ds.name}: nolsi build{'' if with_shapes else ' --no-shapes'}")
-        cpu = _children_cpu()
-        status, output, wall, peak = run_with_rusage(argv, validate_timeout if with_shapes else 3600)
+    for with_shapes in [True, False] if shapes else [False]:
         key = "with_shapes" if with_shapes else "no_shapes"
-        attempt = {
-            "status": status,
-            "wall_s": round(wall, 2),
-            "cpu_s": round(_children_cpu() - cpu, 2),
-            "peak_rss_mb": round(peak / 2**20, 1),
-        }
-        match = SUMMARY.search(output)
-        if match:
-            attempt.update({k: int(v) for k, v in match.groupdict().items() if k not in ("version", "timings")})
-            attempt["version"] = match["version"]
-            attempt["seconds"] = {k: float(v.rstrip("s")) for k, v in (t.split() for t in match["timings"].split(", "))}
-        failed = re.search(r"validation failed with (\d+) SHACL violation", output)
-        if failed:
-            attempt["violations"] = int(failed.group(1))
-            attempt["note"] = "SHACL violations: the store was not changed; the time is read + validate"
-        if status is None:
-            attempt["note"] = f"stopped after {validate_timeout:g} s (validation did not finish)"
-        if status not in (0, None) and not failed:
-            attempt["output_tail"] = output[-2000:]
-        result[key] = attempt
-        log(
-            f"{ds.name}:   -> status {status}, {wall:.1f} s, peak RSS {peak / 2**20:.0f} MB"
-            + (f", {attempt.get('violations')} violations" if failed else "")
-            + (f", {attempt['seconds']}" if "seconds" in attempt else "")
-        )
-        if status == 0:
+        result[key] = _build_once(ds, base, with_shapes, validate_timeout)
+        if result[key]["status"] == 0:
             result["served"] = key
             break
     if "served" not in result:
         raise SystemExit(f"{ds.name}: the build failed; see the output above")
     return result
+
+
+def _generate(name: str, triples: int, out: Path) -> dict:
+    started = time.perf_counter()
+    generated = synthetic.write(triples, out)
+    seconds = round(time.perf_counter() - started, 2)
+    log(f"{name}: generated {generated['triples_written']} triples in {seconds} s")
+    return {"generated": generated, "generate_s": seconds}
+
+
+def _build_once(ds: Dataset, base: list[str], with_shapes: bool, validate_timeout: float) -> dict[str, Any]:
+    """One `nolsi build` (with SHACL or --no-shapes) into an emptied store: its resources and outcome."""
+    shutil.rmtree(ds.work / "store", ignore_errors=True)
+    log(f"{ds.name}: nolsi build{'' if with_shapes else ' --no-shapes'}")
+    cpu = _children_cpu()
+    argv = base if with_shapes else [*base, "--no-shapes"]
+    status, output, wall, peak = run_with_rusage(argv, validate_timeout if with_shapes else 3600)
+    attempt: dict[str, Any] = {
+        "status": status,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(_children_cpu() - cpu, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+    }
+    outcome = _build_outcome(status, output, validate_timeout)
+    attempt.update(_build_summary(output))
+    attempt.update(outcome)
+    log(
+        f"{ds.name}:   -> status {status}, {wall:.1f} s, peak RSS {peak / 2**20:.0f} MB"
+        + (f", {attempt['violations']} violations" if "violations" in outcome else "")
+        + (f", {attempt['seconds']}" if "seconds" in attempt else "")
+    )
+    return attempt
+
+
+def _build_summary(output: str) -> dict[str, Any]:
+    """The counts, version and per-step seconds of the build's summary line, if it printed one."""
+    match = SUMMARY.search(output)
+    if not match:
+        return {}
+    summary: dict[str, Any] = {k: int(v) for k, v in match.groupdict().items() if k not in ("version", "timings")}
+    summary["version"] = match["version"]
+    summary["seconds"] = {k: float(v.rstrip("s")) for k, v in (t.split() for t in match["timings"].split(", "))}
+    return summary
+
+
+def _build_outcome(status: int | None, output: str, validate_timeout: float) -> dict[str, Any]:
+    """Why a build did not succeed: SHACL violations, the time-out, or the end of its output."""
+    outcome: dict[str, Any] = {}
+    failed = re.search(r"validation failed with (\d+) SHACL violation", output)
+    if failed:
+        outcome["violations"] = int(failed.group(1))
+        outcome["note"] = "SHACL violations: the store was not changed; the time is read + validate"
+    if status is None:
+        outcome["note"] = f"stopped after {validate_timeout:g} s (validation did not finish)"
+    if status not in (0, None) and not failed:
+        outcome["output_tail"] = output[-2000:]
+    return outcome
 
 
 def dumps(ds: Dataset, version: str) -> tuple[Path, Path]:
@@ -152,6 +187,18 @@ def oxigraph_load(ds: Dataset, nquads: Path, ntriples: Path) -> dict:
     if status != 0:
         raise SystemExit(f"oxigraph load failed: {output[-2000:]}")
     return {"wall_s": round(wall, 2), "cpu_s": round(_children_cpu() - cpu, 2), "peak_rss_mb": round(peak / 2**20, 1)}
+
+
+def compare_with_oxigraph_load(ds: Dataset, entry: dict, served: dict, nquads: Path, ntriples: Path) -> None:
+    """`oxigraph load` of the same data, and the build's wall and CPU time over it."""
+    log(f"{ds.name}: oxigraph load")
+    load = entry["oxigraph_load"] = oxigraph_load(ds, nquads, ntriples)
+    entry["build_vs_oxigraph_load"] = round(served["wall_s"] / load["wall_s"], 2)
+    entry["build_vs_oxigraph_load_cpu"] = round(served["cpu_s"] / load["cpu_s"], 2)
+    log(
+        f"{ds.name}:   -> {load['wall_s']} s, build/load {entry['build_vs_oxigraph_load']}x "
+        f"(CPU {served['cpu_s']} s / {load['cpu_s']} s: {entry['build_vs_oxigraph_load_cpu']}x)"
+    )
 
 
 def _children_cpu() -> float:
@@ -223,7 +270,7 @@ def make_targets(ds: Dataset, nquads: Path, names: list[str]) -> list[Target]:
         target.env["NOLSI_BACKEND"] = f"http://127.0.0.1:{oxigraph_target.port}/query"
         return target
 
-    factories = {
+    factories: dict[str, Callable[[list[Target]], Target]] = {
         "nolsi": lambda made: nolsi("nolsi", 2, True),
         "nolsi-nocache": lambda made: nolsi("nolsi-nocache", 2, False),
         "nolsi-1w-nocache": lambda made: nolsi("nolsi-1w-nocache", 1, False),
@@ -237,6 +284,27 @@ def make_targets(ds: Dataset, nquads: Path, names: list[str]) -> list[Target]:
     return made
 
 
+def start_all(size: str, targets: list[Target]) -> None:
+    for target in targets:
+        log(f"{size}: starting {target.name}")
+        target.start(PROBE, timeout=900)
+        started = f"first answer after {target.cold_start_s:.2f} s" if target.cold_start_s else target.start_error
+        log(f"{size}:   {target.name}: {started}")
+
+
+def server_figures(target: Target) -> dict:
+    """Start-up and memory of one server, as measured while it ran."""
+    return {
+        "cold_start_s": round(target.cold_start_s, 3) if target.cold_start_s else None,
+        "start_error": target.start_error,
+        "idle_rss_mb": round(target.idle_rss / 2**20, 1),
+        "idle_pss_mb": round(target.idle_pss / 2**20, 1),
+        "peak_rss_mb": round(target.peak_rss / 2**20, 1),
+        "peak_pss_mb": round(target.peak_pss / 2**20, 1),
+        "max_processes": target.max_processes,
+    }
+
+
 def ask(target: Target, query: Query, timeout: float = 600) -> tuple[int, bytes, float]:
     started = time.perf_counter()
     if target.saved_routes and query.saved_path:
@@ -244,6 +312,9 @@ def ask(target: Target, query: Query, timeout: float = 600) -> tuple[int, bytes,
     else:
         status, body = post(target.port, target.path, query.text, query.accept, timeout=timeout)
     return status, body, time.perf_counter() - started
+
+
+# -- answers ---------------------------------------------------------------------------------------
 
 
 def check_answers(targets: list[Target], queries: list[Query], timeout: float) -> dict:
@@ -258,46 +329,72 @@ def check_answers(targets: list[Target], queries: list[Query], timeout: float) -
         entry: dict = {"rows": {}, "first_ms": {}, "mismatches": []}
         normal: dict[str, list] = {}
         for target in targets:
-            if not target.alive:
-                continue
-            try:
-                status, body, seconds = ask(target, query, timeout)
-            except (TimeoutError, OSError) as error:
-                entry["first_ms"][target.name] = None
-                entry["mismatches"].append(f"{target.name}: no answer within {timeout:g} s ({type(error).__name__})")
-                target.excluded[query.name] = f"no answer within {timeout:g} s"
-                log(
-                    f"  {target.name}: {query.name} took over {timeout:g} s; restarting it, query left out of its load mix"
-                )
-                target.stop()
-                cold = target.cold_start_s
-                target.start(PROBE, timeout=900)
-                target.cold_start_s = cold
-                continue
-            entry["first_ms"][target.name] = round(seconds * 1000, 1)
-            if status != 200:
-                entry["mismatches"].append(f"{target.name}: HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
-                continue
-            try:
-                normal[target.name] = normalise(query, body)
-                entry["rows"][target.name] = len(normal[target.name])
-            except Exception as error:  # noqa: BLE001 - a report, not a failure
-                entry["mismatches"].append(f"{target.name}: unreadable answer: {error}")
+            if target.alive:
+                _answer(target, query, timeout, entry, normal)
         if reference and reference.name in normal:
-            expected = normal[reference.name]
-            for name, got in normal.items():
-                if got != expected:
-                    missing = len([r for r in expected if r not in got])
-                    extra = len([r for r in got if r not in expected])
-                    entry["mismatches"].append(
-                        f"{name} differs from {reference.name}: {len(got)} vs {len(expected)} rows, "
-                        f"{missing} missing, {extra} extra; e.g. {(set(map(repr, got)) ^ set(map(repr, expected))).pop()[:300] if missing or extra else 'duplicates differ'}"
-                    )
+            entry["mismatches"] += _differences(normal, reference.name)
         answers[query.name] = entry
     return answers
 
 
+def _answer(target: Target, query: Query, timeout: float, entry: dict, normal: dict[str, list]) -> None:
+    """Ask `target` `query`: its time, row count and normalised answer into `entry` and `normal`, or why not."""
+    try:
+        status, body, seconds = ask(target, query, timeout)
+    except (TimeoutError, OSError) as error:
+        entry["first_ms"][target.name] = None
+        entry["mismatches"].append(f"{target.name}: no answer within {timeout:g} s ({type(error).__name__})")
+        _leave_out(target, query, timeout)
+        return
+    entry["first_ms"][target.name] = round(seconds * 1000, 1)
+    if status != 200:
+        entry["mismatches"].append(f"{target.name}: HTTP {status}: {body[:200].decode('utf-8', 'replace')}")
+        return
+    try:
+        normal[target.name] = normalise(query, body)
+        entry["rows"][target.name] = len(normal[target.name])
+    except Exception as error:  # noqa: BLE001 - a report, not a failure
+        entry["mismatches"].append(f"{target.name}: unreadable answer: {error}")
+
+
+def _leave_out(target: Target, query: Query, timeout: float) -> None:
+    """A query too slow for `target`: out of its load mix, and the target restarted (its cold start kept)."""
+    target.excluded[query.name] = f"no answer within {timeout:g} s"
+    log(f"  {target.name}: {query.name} took over {timeout:g} s; restarting it, query left out of its load mix")
+    target.stop()
+    cold = target.cold_start_s
+    target.start(PROBE, timeout=900)
+    target.cold_start_s = cold
+
+
+def _differences(normal: dict[str, list], reference: str) -> list[str]:
+    """How each target's answer differs from the reference's, if it does."""
+    expected = normal[reference]
+    out = []
+    for name, got in normal.items():
+        if got != expected:
+            missing = len([r for r in expected if r not in got])
+            extra = len([r for r in got if r not in expected])
+            example = (set(map(repr, got)) ^ set(map(repr, expected))).pop()[:300] if missing or extra else None
+            out.append(
+                f"{name} differs from {reference}: {len(got)} vs {len(expected)} rows, "
+                f"{missing} missing, {extra} extra; e.g. {example or 'duplicates differ'}"
+            )
+    return out
+
+
 # -- load ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How the load is run: cells of `seconds` at each concurrency, in `rounds` rounds."""
+
+    concurrencies: list[int]
+    seconds: float
+    rounds: int
+    slow_s: float  # a target slower than this (mean s/request) at the lowest concurrency gets no higher one
+    warmup_passes: int = 4
 
 
 def summarise(cells: list[Cell]) -> dict:
@@ -315,7 +412,7 @@ def summarise(cells: list[Cell]) -> dict:
         "error_statuses": dict(statuses.most_common()),  # "status query": count (status 0: no HTTP answer)
         "seconds": round(elapsed, 2),
         "rps": round(len(ok) / elapsed, 2) if elapsed else None,
-        "load_avg_1m": round(sum(getattr(c, "load_avg", 0) for c in cells) / len(cells), 2) if cells else None,
+        "load_avg_1m": round(sum(c.load_avg for c in cells) / len(cells), 2) if cells else None,
         "p50_ms": _ms(percentile(ok, 50)),
         "p95_ms": _ms(percentile(ok, 95)),
         "p99_ms": _ms(percentile(ok, 99)),
@@ -327,81 +424,106 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 2)
 
 
-def load_phase(
-    targets: list[Target],
-    queries: list[Query],
-    concurrencies: list[int],
-    seconds: float,
-    rounds: int,
-    slow_s: float,
-    mode_note: str,
-    slow: set[str],
-    warmup_passes: int = 4,
-) -> dict:
+def load_phase(targets: list[Target], queries: list[Query], schedule: Schedule, mode_note: str, slow: set[str]) -> dict:
     """Rounds of cells; in each round every concurrency, and within it every target in a rotated order.
 
-    `slow` names targets whose first answers (the answer check) averaged over `slow_s`: no concurrent warm-up.
+    `slow` names targets whose first answers (the answer check) averaged over `slow_s`: no concurrent
+    warm-up, and one round only.
     """
     cells: dict[tuple[str, int], list[Cell]] = {}
     skipped: dict[str, str] = {}
     live = [t for t in targets if t.alive]
-
-    def own(target: Target) -> list[Query]:
-        return [q for q in queries if q.name not in target.excluded]
-
-    for target in live:  # warm-up, first one client on fresh connections (so every web worker sees every query once),
-        # then all clients: every evaluator process and thread pool started, caches as in steady state
-        if target.saved_routes:
-            for _ in range(warmup_passes):
-                for query in queries:
-                    ask(target, query)
-        if target.name not in slow:
-            run_cell(
-                target.port,
-                target.saved_routes,
-                own(target),
-                max(concurrencies),
-                min(seconds, 2.0),
-                timeout=600,
-                endpoint=target.path,
-            )
-    for r in range(rounds):
-        for c in concurrencies:
-            order = live[r % len(live) :] + live[: r % len(live)]
-            if c % 2 == 0:
-                order = order[::-1]
-            for target in order:
-                if target.name in skipped and c > min(concurrencies):
-                    continue
-                if target.name in slow and r > 0:  # one round is all a slow target gets: it would take too long
-                    continue
-                load_before = os.getloadavg()[0]
-                cell = run_cell(
-                    target.port, target.saved_routes, own(target), c, seconds, timeout=600, endpoint=target.path
-                )
-                cell.target = target.name
-                cell.load_avg = (load_before + os.getloadavg()[0]) / 2
+    lowest = min(schedule.concurrencies)
+    for target in live:
+        warm_up(target, queries, schedule, target.name in slow)
+    for r in range(schedule.rounds):
+        for c in schedule.concurrencies:
+            for target in _rotation(live, r, c):
+                if (target.name in skipped and c > lowest) or (target.name in slow and r > 0):
+                    continue  # one round is all a slow target gets: it would take too long
+                cell = measure_cell(target, queries, c, schedule.seconds, r)
                 cells.setdefault((target.name, c), []).append(cell)
-                ok = [s.seconds for s in cell.samples if s.status == 200]
-                log(
-                    f"  round {r + 1} c={c} {target.name}: {len(ok) / cell.elapsed:.1f} req/s, "
-                    f"p50 {(_ms(percentile(ok, 50)) or 0):.1f} ms, {len(cell.samples) - len(ok)} errors"
-                )
-                if c == min(concurrencies) and ok and sum(ok) / len(ok) > slow_s:
-                    skipped[target.name] = (
-                        f"mean latency {sum(ok) / len(ok):.2f} s at {c} client(s) is over "
-                        f"{slow_s:g} s: higher concurrency not run"
-                    )
-    out: dict = {
+                why = _too_slow(cell, c, schedule.slow_s) if c == lowest else None
+                if why:
+                    skipped[target.name] = why
+    return {
         "note": mode_note,
         "skipped": skipped,
         "one_round_only": sorted(slow),
-        "cells": {},
+        "cells": _cell_summaries(cells),
         "left_out_of_mix": {t.name: t.excluded for t in targets if t.excluded},
     }
+
+
+def _own(target: Target, queries: list[Query]) -> list[Query]:
+    """The load mix of `target`: the queries it answered in time."""
+    return [q for q in queries if q.name not in target.excluded]
+
+
+def warm_up(target: Target, queries: list[Query], schedule: Schedule, slow: bool) -> None:
+    """First one client on fresh connections (so every web worker sees every query once), then all
+    clients: every evaluator process and thread pool started, caches as in steady state."""
+    if target.saved_routes:
+        for _ in range(schedule.warmup_passes):
+            for query in queries:
+                ask(target, query)
+    if not slow:
+        run_cell(
+            target.port,
+            target.saved_routes,
+            _own(target, queries),
+            max(schedule.concurrencies),
+            min(schedule.seconds, 2.0),
+            timeout=600,
+            endpoint=target.path,
+        )
+
+
+def _rotation(live: list[Target], r: int, c: int) -> list[Target]:
+    """The targets in the order of round `r` at concurrency `c`: rotated each round, reversed at even `c`."""
+    order = live[r % len(live) :] + live[: r % len(live)]
+    return order[::-1] if c % 2 == 0 else order
+
+
+def measure_cell(target: Target, queries: list[Query], c: int, seconds: float, r: int) -> Cell:
+    """`c` clients on `target` for `seconds`, with the machine's load average meanwhile."""
+    load_before = os.getloadavg()[0]
+    cell = run_cell(
+        target.port, target.saved_routes, _own(target, queries), c, seconds, timeout=600, endpoint=target.path
+    )
+    cell.target = target.name
+    cell.load_avg = (load_before + os.getloadavg()[0]) / 2
+    ok = [s.seconds for s in cell.samples if s.status == 200]
+    log(
+        f"  round {r + 1} c={c} {target.name}: {len(ok) / cell.elapsed:.1f} req/s, "
+        f"p50 {(_ms(percentile(ok, 50)) or 0):.1f} ms, {len(cell.samples) - len(ok)} errors"
+    )
+    return cell
+
+
+def _too_slow(cell: Cell, c: int, slow_s: float) -> str | None:
+    ok = [s.seconds for s in cell.samples if s.status == 200]
+    if ok and sum(ok) / len(ok) > slow_s:
+        return (
+            f"mean latency {sum(ok) / len(ok):.2f} s at {c} client(s) is over {slow_s:g} s: higher concurrency not run"
+        )
+    return None
+
+
+def _cell_summaries(cells: dict[tuple[str, int], list[Cell]]) -> dict:
+    out: dict = {}
     for (name, c), group in sorted(cells.items()):
-        out["cells"].setdefault(name, {})[str(c)] = summarise(group)
+        out.setdefault(name, {})[str(c)] = summarise(group)
     return out
+
+
+def slow_targets(targets: list[Target], answers: dict, queries: int, slow_s: float) -> set[str]:
+    """Targets that left a query out, or whose first answers averaged over `slow_s`."""
+    return {
+        t.name
+        for t in targets
+        if t.excluded or sum(a["first_ms"].get(t.name) or 0 for a in answers.values()) / queries > slow_s * 1000
+    }
 
 
 # -- profiling -------------------------------------------------------------------------------------
@@ -410,7 +532,7 @@ def load_phase(
 def profile_nolsi(target: Target, queries: list[Query], seconds: float, out: Path) -> dict:
     """py-spy over nolsi's whole process tree while 8 clients run the mix: where does the time go?"""
     spy = BIN / "py-spy"
-    if not spy.exists() or not target.alive:
+    if not spy.exists() or not target.alive or target.process is None:
         return {}
     raw = out.with_suffix(".txt")
     rec = subprocess.Popen(
@@ -438,13 +560,72 @@ def profile_nolsi(target: Target, queries: list[Query], seconds: float, out: Pat
     return report.summarise_profile(raw) if raw.exists() else {}
 
 
+# -- one dataset -----------------------------------------------------------------------------------
+
+
+def measure_dataset(ds: Dataset, entry: dict, args: argparse.Namespace) -> None:
+    """Build `ds`, compare with `oxigraph load`, then (unless --build-only) serve and measure it."""
+    entry["build"] = build(ds, not args.no_shapes, args.validate_timeout, args.validator)
+    served = entry["build"][entry["build"]["served"]]
+    nquads, ntriples = dumps(ds, served["version"])
+    entry["triples_served"] = served.get("triples")
+    if "oxigraph" in args.targets or args.build_only:
+        compare_with_oxigraph_load(ds, entry, served, nquads, ntriples)
+    if not args.build_only:
+        serve_and_measure(ds, entry, args, nquads)
+
+
+def serve_and_measure(ds: Dataset, entry: dict, args: argparse.Namespace, nquads: Path) -> None:
+    """Start every target on `ds`, check their answers, run the load (and the profile), stop them."""
+    queries = mix(ROOT / "queries", ds.entity, ds.entity)
+    targets = make_targets(ds, nquads, _targets_for(ds, entry, args))
+    monitor = MemoryMonitor(targets)
+    monitor.start()
+    try:
+        start_all(ds.name, targets)
+        log(f"{ds.name}: comparing answers")
+        entry["answers"] = check_answers(targets, queries, args.query_timeout)
+        for name, a in entry["answers"].items():
+            if a["mismatches"]:
+                log(f"  {name}: " + "; ".join(a["mismatches"]))
+        log(f"{ds.name}: load, {args.rounds} round(s) of {args.seconds:g} s cells")
+        schedule = Schedule(args.concurrency, args.seconds, args.rounds, args.slow, 2 if args.quick else 4)
+        slow = slow_targets(targets, entry["answers"], len(queries), args.slow)
+        entry["load"] = load_phase(targets, queries, schedule, MODE_NOTE, slow)
+        if args.profile:
+            _profile(ds, entry, targets, queries, args.seconds)
+    finally:
+        for target in targets:
+            target.stop()
+        monitor.stop()
+    entry["servers"] = {t.name: server_figures(t) for t in targets}
+
+
+def _targets_for(ds: Dataset, entry: dict, args: argparse.Namespace) -> list[str]:
+    """The targets asked for, without rdflib-endpoint above --rdflib-max triples (noted in `entry`)."""
+    here = [n for n in args.targets if not (n == "rdflib-endpoint" and (ds.triples or 0) > args.rdflib_max)]
+    if here != args.targets:
+        entry["not_run"] = {
+            "rdflib-endpoint": f"over --rdflib-max {args.rdflib_max} triples: one pass of the mix "
+            "would take many minutes (see the 100k figures)"
+        }
+    return here
+
+
+def _profile(ds: Dataset, entry: dict, targets: list[Target], queries: list[Query], seconds: float) -> None:
+    target = next((t for t in targets if t.name == "nolsi-nocache"), None)
+    if target:
+        log(f"{ds.name}: profiling nolsi-nocache with py-spy")
+        entry["profile"] = profile_nolsi(target, queries, max(seconds, 8), ds.work / "profile")
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 
 def versions() -> dict:
     def run(argv):
         try:
-            return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+            return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False).stdout.strip()
         except OSError:
             return None
 
@@ -474,10 +655,8 @@ def machine() -> dict:
     import psutil
 
     model = ""
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as cpuinfo:
+        model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
     return {
         "cpus": os.cpu_count(),
         "cpu_model": model,
@@ -490,9 +669,8 @@ def _interrupted(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _interrupted)  # so that `finally` stops the servers this run started
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", default="real,100k,1m", help="comma-separated: real, 10k, 100k, 1m")
     parser.add_argument("--quick", action="store_true", help="smoke run: real graph, 1 s cells, 1 round")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per cell (one target, one concurrency)")
@@ -525,33 +703,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", action="store_true", help="py-spy nolsi (no cache) under 8 clients")
     parser.add_argument("--out", type=Path, default=None, help="results file (default bench/results/<date>.json)")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.sizes = "real" if args.sizes == parser.get_default("sizes") else args.sizes
-        args.seconds, args.rounds = 1.0, 1
-        if args.concurrency == parser.get_default("concurrency"):
-            args.concurrency = "1,8"
-        if args.targets == parser.get_default("targets"):
-            args.targets = "nolsi,oxigraph,rdflib-endpoint"
-        args.query_timeout = min(args.query_timeout, 10)
-    sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
-    unknown = [s for s in sizes if s not in SIZES]
-    if unknown:
-        parser.error(f"unknown size(s) {unknown}; use {', '.join(SIZES)}")
-    concurrencies = [int(c) for c in args.concurrency.split(",")]
-    names = [n.strip() for n in args.targets.split(",") if n.strip()]
+    return parser
 
-    started = datetime.now(UTC)
-    results: dict = {
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, with --quick's defaults applied and sizes, concurrency and targets as lists."""
+    options = parser()
+    args = options.parse_args(argv)
+    if args.quick:
+        _quick(args, options)
+    args.sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in args.sizes if s not in SIZES]
+    if unknown:
+        options.error(f"unknown size(s) {unknown}; use {', '.join(SIZES)}")
+    args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    args.targets = [n.strip() for n in args.targets.split(",") if n.strip()]
+    return args
+
+
+def _quick(args: argparse.Namespace, options: argparse.ArgumentParser) -> None:
+    """--quick: the real graph, three targets, 1 and 8 clients, 1 s cells, one round, unless given."""
+    args.sizes = "real" if args.sizes == options.get_default("sizes") else args.sizes
+    args.seconds, args.rounds = 1.0, 1
+    if args.concurrency == options.get_default("concurrency"):
+        args.concurrency = "1,8"
+    if args.targets == options.get_default("targets"):
+        args.targets = "nolsi,oxigraph,rdflib-endpoint"
+    args.query_timeout = min(args.query_timeout, 10)
+
+
+def new_results(args: argparse.Namespace, started: datetime) -> dict:
+    return {
         "date": started.isoformat(timespec="seconds"),
         "machine": machine(),
         "versions": versions(),
         "settings": {
-            "sizes": sizes,
+            "sizes": args.sizes,
             "seconds_per_cell": args.seconds,
             "rounds": args.rounds,
-            "concurrency": concurrencies,
-            "targets": names,
+            "concurrency": args.concurrency,
+            "targets": args.targets,
             "quick": args.quick,
             "shapes": not args.no_shapes,
             "validate_timeout_s": args.validate_timeout,
@@ -560,102 +751,33 @@ def main(argv: list[str] | None = None) -> int:
         },
         "datasets": {},
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = (
-        args.out
-        or RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}{'-build' if args.build_only else ''}.json"
-    )
 
-    for size in sizes:
+
+def results_path(args: argparse.Namespace, started: datetime) -> Path:
+    if args.out:
+        return args.out
+    return RESULTS / f"{started:%Y-%m-%d}{'-quick' if args.quick else ''}{'-build' if args.build_only else ''}.json"
+
+
+def save(results: dict, out: Path) -> None:
+    out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupted)  # so that `finally` stops the servers this run started
+    args = parse_args(argv)
+    started = datetime.now(UTC)
+    results = new_results(args, started)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = results_path(args, started)
+    for size in args.sizes:
         ds = Dataset(size, SIZES[size])
         ds.work.mkdir(parents=True, exist_ok=True)
-        entry: dict = {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
-        results["datasets"][size] = entry
-        entry["build"] = build(ds, not args.no_shapes, args.validate_timeout, args.validator)
-        served = entry["build"][entry["build"]["served"]]
-        nquads, ntriples = dumps(ds, served["version"])
-        entry["triples_served"] = served.get("triples")
-        if "oxigraph" in names or args.build_only:
-            log(f"{size}: oxigraph load")
-            entry["oxigraph_load"] = oxigraph_load(ds, nquads, ntriples)
-            entry["build_vs_oxigraph_load"] = round(served["wall_s"] / entry["oxigraph_load"]["wall_s"], 2)
-            entry["build_vs_oxigraph_load_cpu"] = round(served["cpu_s"] / entry["oxigraph_load"]["cpu_s"], 2)
-            log(
-                f"{size}:   -> {entry['oxigraph_load']['wall_s']} s, build/load {entry['build_vs_oxigraph_load']}x "
-                f"(CPU {served['cpu_s']} s / {entry['oxigraph_load']['cpu_s']} s: {entry['build_vs_oxigraph_load_cpu']}x)"
-            )
-        if args.build_only:
-            out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-            continue
-        queries = mix(ROOT / "queries", ds.entity, ds.entity)
-        here = [n for n in names if not (n == "rdflib-endpoint" and (ds.triples or 0) > args.rdflib_max)]
-        if here != names:
-            entry["not_run"] = {
-                "rdflib-endpoint": f"over --rdflib-max {args.rdflib_max} triples: one pass of the mix "
-                "would take many minutes (see the 100k figures)"
-            }
-        targets = make_targets(ds, nquads, here)
-        monitor = MemoryMonitor(targets)
-        monitor.start()
-        try:
-            for target in targets:
-                log(f"{size}: starting {target.name}")
-                target.start(PROBE, timeout=900)
-                log(
-                    f"{size}:   {target.name}: "
-                    + (f"first answer after {target.cold_start_s:.2f} s" if target.cold_start_s else target.start_error)
-                )
-            log(f"{size}: comparing answers")
-            entry["answers"] = check_answers(targets, queries, args.query_timeout)
-            for name, a in entry["answers"].items():
-                if a["mismatches"]:
-                    log(f"  {name}: " + "; ".join(a["mismatches"]))
-            log(f"{size}: load, {args.rounds} round(s) of {args.seconds:g} s cells")
-            slow = {
-                t.name
-                for t in targets
-                if t.excluded
-                or sum(a["first_ms"].get(t.name) or 0 for a in entry["answers"].values()) / len(queries)
-                > args.slow * 1000
-            }
-            entry["load"] = load_phase(
-                targets,
-                queries,
-                concurrencies,
-                args.seconds,
-                args.rounds,
-                args.slow,
-                "nolsi: answers cached in-process (steady state of repeated queries); "
-                "nolsi-nocache, nolsi-1w-nocache, nolsi-backend-nocache: NOLSI_CACHE_BYTES=0, every request "
-                "evaluated (by the oxigraph target for nolsi-backend-nocache)",
-                slow,
-                2 if args.quick else 4,
-            )
-            if args.profile:
-                prof_target = next((t for t in targets if t.name == "nolsi-nocache"), None)
-                if prof_target:
-                    log(f"{size}: profiling nolsi-nocache with py-spy")
-                    entry["profile"] = profile_nolsi(prof_target, queries, max(args.seconds, 8), ds.work / "profile")
-        finally:
-            for target in targets:
-                target.stop()
-            monitor.stop()
-        entry["servers"] = {
-            t.name: {
-                "cold_start_s": round(t.cold_start_s, 3) if t.cold_start_s else None,
-                "start_error": t.start_error,
-                "idle_rss_mb": round(t.idle_rss / 2**20, 1),
-                "idle_pss_mb": round(t.idle_pss / 2**20, 1),
-                "peak_rss_mb": round(t.peak_rss / 2**20, 1),
-                "peak_pss_mb": round(t.peak_pss / 2**20, 1),
-                "max_processes": t.max_processes,
-            }
-            for t in targets
-        }
-        out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-
+        entry = results["datasets"][size] = {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
+        measure_dataset(ds, entry, args)
+        save(results, out)
     results["targets_of_issue_7"] = report.issue_targets(results)
-    out.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    save(results, out)
     chart = report.chart(results, out.with_suffix(".png"))
     print()
     print(report.table(results))

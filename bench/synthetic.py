@@ -468,19 +468,27 @@ class Generator:
     # -- the graph ------------------------------------------------------------------------------
 
     def _generate(self) -> None:
-        rng, n = self.rng, self.units
-        n_orgs = max(4, n // 2)
-        n_european = max(3, min(12, n))
-        n_laws = max(4, n // 4)
+        """The entities in a fixed order, each kind drawing from the one random stream in turn."""
+        n = self.units
+        orgs, units = self._organisations(max(4, n // 2))
+        european = self._european_infrastructures(max(3, min(12, n)))
+        laws = self._laws(max(4, n // 4))
+        login = self._login_service()
+        ris, nodes = self._infrastructures(n, european, orgs, units)
+        people = self._people(25 * n, orgs)
+        self._memberships(35 * n, people, nodes, ris, orgs)
+        self._services(10 * n, orgs, ris, laws, login)
+        self._agreements(max(1, n // 2), ris)
 
+    def _organisations(self, count: int) -> tuple[list[str], list[str]]:
+        """Organisations (one in ten a funder), each with three departments."""
         orgs, units = [], []
-        for i in range(n_orgs):
+        for i in range(count):
             city = CITIES[i % len(CITIES)]
             field_i = i % len(FIELDS)
             o = Entity(f"inst:org-{i}")
-            funder = i % 10 == 0
             types = ["org:FormalOrganization", "schema:Organization"]
-            if funder:
+            if i % 10 == 0:
                 types += ["frapo:FundingAgency", "schema:FundingAgency"]
             o.add("a", ", ".join(types))
             o.add(
@@ -505,18 +513,23 @@ class Generator:
                 u.add("org:unitOf", o.iri)
                 self.entities.append(u)
                 units.append(u.iri)
+        return orgs, units
 
+    def _european_infrastructures(self, count: int) -> list[str]:
         european = []
-        for i in range(n_european):
+        for i in range(count):
             e = Entity(f"ri:european-{i}")
             e.add("a", "org:FormalOrganization, schema:Organization")
             e.add("skos:prefLabel", lit(f"European {TOPICS[i % len(TOPICS)]} Infrastructure {i}", "en"))
             e.add("foaf:homepage", iri(f"https://european-{i}.example.eu/"))
             self.entities.append(e)
             european.append(e.iri)
+        return european
 
+    def _laws(self, count: int) -> list[str]:
+        """Laws with Lovdata identifiers, the first the Health Research Act's."""
         laws = []
-        for i in range(n_laws):
+        for i in range(count):
             y, m, d = (2018, 6, 15) if i == 0 else self.date(1990, 2024)
             ident = "LOV-2018-06-15-38" if i == 0 else f"LOV-{y:04d}-{m:02d}-{d:02d}-{i + 1}"
             law = Entity(f"law:{ident.lower()}")
@@ -530,11 +543,13 @@ class Generator:
             law.add("schema:url", iri(f"https://lovdata.no/dokument/NL/lov/{y:04d}-{m:02d}-{d:02d}-{i + 1}"))
             law.add("eli:jurisdiction", iri("http://publications.europa.eu/resource/authority/country/NOR"))
             law.add("eli:date_document", lit(f"{y:04d}-{m:02d}-{d:02d}", datatype="xsd:date"))
-            law.add("dct:subject", f"domain:{rng.choice(['data-privacy', 'data-security', 'health-research'])}")
+            law.add("dct:subject", f"domain:{self.rng.choice(['data-privacy', 'data-security', 'health-research'])}")
             law.add("dct:description", lit(self.sentence(12, 30), "en"))
             self.entities.append(law)
             laws.append(law.iri)
+        return laws
 
+    def _login_service(self) -> str:
         login = Entity("svc:login-service")
         login.add("a", "schema:Service")
         login.add("skos:prefLabel", lit("National Login Service", "en"), lit("Nasjonal innloggingstjeneste", "nb"))
@@ -542,9 +557,14 @@ class Generator:
         login.add("schema:url", iri("https://login.example.no/"))
         login.add("dct:description", lit("Federated login for researchers at Norwegian institutions.", "en"))
         self.entities.append(login)
+        return login.iri
 
+    def _infrastructures(
+        self, count: int, european: list[str], orgs: list[str], units: list[str]
+    ) -> tuple[list[str], list[str]]:
+        """National research infrastructures, each with five nodes and its labels restated elsewhere."""
         ris, nodes = [], []
-        for i in range(n):
+        for i in range(count):
             topic = i % len(TOPICS)
             ri = Entity(f"ri:ri-{i}")
             ri.add("a", "nolsi:ResearchInfrastructure, schema:Organization")
@@ -558,21 +578,9 @@ class Generator:
             ri.add("foaf:homepage", iri(f"https://ri-{i}.example.no/"))
             ri.add("nolsi:nationalNodeOf", european[i % len(european)])
             ri.add("nolsi:hostInstitution", orgs[i % len(orgs)])
-            ri.add("dcat:theme", f"domain:{DOMAINS[i % len(DOMAINS)]}", f"domain:{rng.choice(DOMAINS)}")
-            my_nodes = []
-            for j in range(5):
-                node = Entity(f"node:ri-{i}-node-{j}")
-                node.add("a", "nolsi:InfrastructureNode")
-                city = CITIES[(i + j) % len(CITIES)]
-                node.add(
-                    "skos:prefLabel",
-                    lit(f"Norwegian {TOPICS[topic]} Infrastructure {i} {city} node", "en"),
-                    lit(f"Nasjonal infrastruktur for {TOPICS_NB[topic]} {i}, node {city}", "nb"),
-                )
-                node.add("org:unitOf", ri.iri)
-                node.add("nolsi:hostInstitution", rng.choice(units))
-                my_nodes.append(node)
-                nodes.append(node.iri)
+            ri.add("dcat:theme", f"domain:{DOMAINS[i % len(DOMAINS)]}", f"domain:{self.rng.choice(DOMAINS)}")
+            my_nodes = [self._node(ri.iri, i, j, topic, units) for j in range(5)]
+            nodes += [nd.iri for nd in my_nodes]
             ri.add("org:hasUnit", *(nd.iri for nd in my_nodes))
             self.entities.append(ri)
             self.entities.extend(my_nodes)
@@ -580,22 +588,44 @@ class Generator:
             restated = Entity(ri.iri).add("a", "nolsi:ResearchInfrastructure, schema:Organization")
             restated.add("skos:prefLabel", next(o for p, o in ri.pairs if p == "skos:prefLabel"))
             self.extra.append(restated)
+        return ris, nodes
 
+    def _node(self, ri: str, i: int, j: int, topic: int, units: list[str]) -> Entity:
+        node = Entity(f"node:ri-{i}-node-{j}")
+        node.add("a", "nolsi:InfrastructureNode")
+        city = CITIES[(i + j) % len(CITIES)]
+        node.add(
+            "skos:prefLabel",
+            lit(f"Norwegian {TOPICS[topic]} Infrastructure {i} {city} node", "en"),
+            lit(f"Nasjonal infrastruktur for {TOPICS_NB[topic]} {i}, node {city}", "nb"),
+        )
+        node.add("org:unitOf", ri)
+        node.add("nolsi:hostInstitution", self.rng.choice(units))
+        return node
+
+    def _people(self, count: int, orgs: list[str]) -> list[tuple[str, str]]:
+        """People (IRI and name), a third with an ORCID."""
         people = []
-        for i in range(25 * n):
+        for i in range(count):
             p = Entity(f"person:person-{i}")
             name = f"{GIVEN[i % len(GIVEN)]} {FAMILY[(i // len(GIVEN)) % len(FAMILY)]} {i}"
             p.add("a", "foaf:Person, schema:Person")
             p.add("foaf:name", lit(name))
             p.add("skos:prefLabel", lit(name, "en"))
-            p.add("schema:jobTitle", lit(rng.choice(TITLES), "en"))
-            p.add("schema:affiliation", rng.choice(orgs))
+            p.add("schema:jobTitle", lit(self.rng.choice(TITLES), "en"))
+            p.add("schema:affiliation", self.rng.choice(orgs))
             if i % 3 == 0:
                 p.add("schema:sameAs", iri(f"https://orcid.org/{self.orcid(i + 1)}"))
             self.entities.append(p)
             people.append((p.iri, name))
+        return people
 
-        for i in range(35 * n):
+    def _memberships(
+        self, count: int, people: list[tuple[str, str]], nodes: list[str], ris: list[str], orgs: list[str]
+    ) -> None:
+        """Roles held in nodes, infrastructures and organisations, each during a dated interval."""
+        rng = self.rng
+        for i in range(count):
             person, name = people[0 if i % 400 == 0 else rng.randrange(len(people))]
             where = rng.choice(nodes) if rng.random() < 0.6 else rng.choice(ris if rng.random() < 0.5 else orgs)
             role = rng.choice(ROLES)
@@ -611,36 +641,43 @@ class Generator:
             m.add("org:memberDuring", interval)
             self.entities.append(m)
 
-        for i in range(10 * n):
-            kind = SERVICE_KINDS[i % len(SERVICE_KINDS)]
-            topic = TOPICS[(i // len(SERVICE_KINDS)) % len(TOPICS)]
-            s = Entity(f"svc:service-{i}")
-            types = "schema:Service, dcat:DataService" if i % 4 == 0 else "schema:Service"
-            s.add("a", types)
-            s.add(
-                "skos:prefLabel",
-                lit(f"{topic} {kind} {i}", "en"),
-                lit(f"{TOPICS_NB[(i // len(SERVICE_KINDS)) % len(TOPICS_NB)].capitalize()}tjeneste {i}", "nb"),
-            )
-            s.add("dct:description", lit(self.sentence(30, 80), "en"))
-            s.add("schema:url", iri(f"https://service-{i}.example.no/"))
-            helpdesk = i % 100 == 3  # the helpdesks of ri:elixir-norway (renamed from ri-0)
-            s.add("schema:provider", ris[0] if helpdesk else rng.choice(orgs + ris))
-            s.add("nolsi:hostInstitution", rng.choice(orgs))
-            s.add("dct:type", "stype:helpdesk" if helpdesk else f"stype:{rng.choice(SERVICE_TYPES)}")
-            if i % 40 == 2:
-                s.add("skos:altLabel", lit(f"COVID-19 Data Portal {i}", "en"))
-            s.add("dcat:theme", f"domain:{rng.choice(DOMAINS)}")
-            s.add("nolsi:accessRoute", lit(rng.choice(ACCESS), "en"))
-            if i % 3 == 0:
-                s.add("nolsi:loginWith", login.iri)
-            if i % 2 == 0:
-                s.add("nolsi:maxClassificationLevel", f"cls:{LEVELS[rng.randrange(4)]}")
-            s.add("nolsi:relevantLegislation", rng.choice(laws))
-            s.add("schema:email", lit(f"support@service-{i}.example.no"))
-            self.entities.append(s)
+    def _services(self, count: int, orgs: list[str], ris: list[str], laws: list[str], login: str) -> None:
+        for i in range(count):
+            self.entities.append(self._service(i, orgs, ris, laws, login))
 
-        for i in range(max(1, n // 2)):
+    def _service(self, i: int, orgs: list[str], ris: list[str], laws: list[str], login: str) -> Entity:
+        """A service: its provider, host, type, theme, access route, login, classification level and law."""
+        rng = self.rng
+        kind = SERVICE_KINDS[i % len(SERVICE_KINDS)]
+        topic = TOPICS[(i // len(SERVICE_KINDS)) % len(TOPICS)]
+        s = Entity(f"svc:service-{i}")
+        s.add("a", "schema:Service, dcat:DataService" if i % 4 == 0 else "schema:Service")
+        s.add(
+            "skos:prefLabel",
+            lit(f"{topic} {kind} {i}", "en"),
+            lit(f"{TOPICS_NB[(i // len(SERVICE_KINDS)) % len(TOPICS_NB)].capitalize()}tjeneste {i}", "nb"),
+        )
+        s.add("dct:description", lit(self.sentence(30, 80), "en"))
+        s.add("schema:url", iri(f"https://service-{i}.example.no/"))
+        helpdesk = i % 100 == 3  # the helpdesks of ri:elixir-norway (renamed from ri-0)
+        s.add("schema:provider", ris[0] if helpdesk else rng.choice(orgs + ris))
+        s.add("nolsi:hostInstitution", rng.choice(orgs))
+        s.add("dct:type", "stype:helpdesk" if helpdesk else f"stype:{rng.choice(SERVICE_TYPES)}")
+        if i % 40 == 2:
+            s.add("skos:altLabel", lit(f"COVID-19 Data Portal {i}", "en"))
+        s.add("dcat:theme", f"domain:{rng.choice(DOMAINS)}")
+        s.add("nolsi:accessRoute", lit(rng.choice(ACCESS), "en"))
+        if i % 3 == 0:
+            s.add("nolsi:loginWith", login)
+        if i % 2 == 0:
+            s.add("nolsi:maxClassificationLevel", f"cls:{LEVELS[rng.randrange(4)]}")
+        s.add("nolsi:relevantLegislation", rng.choice(laws))
+        s.add("schema:email", lit(f"support@service-{i}.example.no"))
+        return s
+
+    def _agreements(self, count: int, ris: list[str]) -> None:
+        """Agreements signed by several infrastructures, the first signatory coordinating."""
+        for i in range(count):
             a = Entity(f"agr:agreement-{i}")
             title = f"Agreement on {TOPICS[i % len(TOPICS)]} Data Sharing {i}"
             a.add("a", "nolsi:Agreement, fabio:PolicyDocument")
@@ -648,7 +685,7 @@ class Generator:
             a.add("dct:title", lit(title, "en"))
             a.add("dct:description", lit(self.sentence(20, 50), "en"))
             a.add("dct:issued", self.xsd_date())
-            signatories = rng.sample(ris, min(len(ris), rng.randint(3, 9)))
+            signatories = self.rng.sample(ris, min(len(ris), self.rng.randint(3, 9)))
             a.add("nolsi:signatory", *signatories)
             a.add("nolsi:coordinatedBy", signatories[0])
             self.entities.append(a)
@@ -727,7 +764,7 @@ def write(target: int, out: Path, seed: int = 7) -> dict:
         docs.append(document(stem, k))
     sources = [header(), f"<{GRAPH}synthetic-sources> prov:wasDerivedFrom doc:synthetic-sources .\n\n"]
     total += 1
-    everything = docs + [document("synthetic-sources", len(files))]
+    everything = [*docs, document("synthetic-sources", len(files))]
     for d in everything:
         sources.append(d.turtle())
         sources.append("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -45,16 +46,17 @@ class Target:
 
     def start(self, probe_body: str, timeout: float) -> None:
         """Start the server and time it until the first successful query (the cold start)."""
-        out = open(self.log, "wb") if self.log else subprocess.DEVNULL
         started = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.argv,
-            env={**os.environ, **self.env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        # The server keeps its own copy of the log's file descriptor; ours is closed once it started.
+        with open(self.log, "wb") if self.log else contextlib.nullcontext(subprocess.DEVNULL) as out:
+            self.process = subprocess.Popen(
+                self.argv,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
@@ -117,7 +119,7 @@ def tree_memory(pid: int, pss: bool = True) -> tuple[int, int, int]:
     """RSS and (if asked, it costs more to read) PSS summed over a process and its descendants, and how many."""
     try:
         root = psutil.Process(pid)
-        procs = [root] + root.children(recursive=True)
+        procs = [root, *root.children(recursive=True)]
     except psutil.Error:
         return 0, 0, 0
     rss_sum = pss_sum = 0
@@ -147,7 +149,7 @@ class MemoryMonitor(threading.Thread):
         while not self._halt.is_set():
             with_pss = tick % 5 == 0  # reading smaps is not free: PSS every fifth sample
             for target in self.targets:
-                if target.alive:
+                if target.alive and target.process is not None:
                     rss, pss, count = tree_memory(target.process.pid, with_pss)
                     target.peak_rss = max(target.peak_rss, rss)
                     target.peak_pss = max(target.peak_pss, pss)
@@ -172,15 +174,15 @@ def run_with_rusage(argv: list[str], timeout: float, env: dict | None = None) ->
         start_new_session=True,
     )
     chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
+    output = proc.stdout
+    assert output is not None  # stdout=PIPE
+    reader = threading.Thread(target=lambda: chunks.append(output.read()), daemon=True)
     reader.start()
     try:
         return _wait(proc, started, started + timeout, reader, chunks)
     except BaseException:  # interrupted: leave no build running behind us
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         raise
 
 
