@@ -414,8 +414,8 @@ def _process_kind(processes: list[str]) -> str:
     owner = processes[-1] if processes else ""
     if "sparql_api.evaluator" in owner:
         return "evaluator"
-    if "gunicorn" in owner:
-        return "gunicorn master" if len(processes) == 1 else "web worker"
+    if "granian" in owner:
+        return "granian master" if len(processes) == 1 else "web worker"
     return owner[:40]
 
 
@@ -441,7 +441,7 @@ CATEGORIES = (  # first match wins, looked up in the whole stack
     ("ETag / cache key", "sparql.py:5"),
     ("other nolsi request code", "sparql_api/"),
     ("Flask / Werkzeug", "flask/"),
-    ("gunicorn", "gunicorn/"),
+    ("granian", "granian/"),
 )
 
 

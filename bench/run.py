@@ -634,7 +634,7 @@ def versions() -> dict:
             str(NOLSI_PYTHON),
             "-c",
             "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in "
-            "('pyoxigraph', 'pyshacl', 'rdflib', 'flask', 'gunicorn')}))",
+            "('pyoxigraph', 'pyshacl', 'rdflib', 'flask', 'granian')}))",
         ]
     )
     import importlib.metadata as m

@@ -35,6 +35,7 @@ import requests
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from loader.cli import HEADER_BYTES
 from loader.settings import Settings
 from sparql_api import catalogue, guard, saved
 from tests.conftest import ROOT, serving
@@ -42,7 +43,7 @@ from tests.conftest import ROOT, serving
 SCALE = float(os.environ.get("NOLSI_FUZZ_EXAMPLES", "1"))
 QUERY_TIMEOUT = 3  # seconds; a generated query that runs away costs at most this
 TIME_LIMIT_MESSAGE = "did not finish within"
-REQUEST_LINE_LIMIT = 4094  # gunicorn's limit_request_line default: a longer request line is a 414
+REQUEST_LINE_LIMIT = HEADER_BYTES  # granian's buffer for the request head: a longer one is refused
 TRACEBACK_MARKERS = (b"Traceback", b'File "')
 
 
@@ -561,7 +562,7 @@ def raw_request(
         except ConnectionResetError as error:
             refused = refused or error
     if not data and refused and len(lines[0]) > REQUEST_LINE_LIMIT:
-        # gunicorn answers 414 to a request line over its limit and closes at once; a client still
+        # the server refuses a request head over its limit and closes at once; a client still
         # sending megabytes can see the reset before the answer. Not a dropped valid request.
         return 414, b""
     assert data.startswith(b"HTTP/1."), (

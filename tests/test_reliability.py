@@ -1,7 +1,7 @@
 """Reliability of a live `nolsi serve` (issue 8, parts 2-6): runaway queries, no SSRF, no path
 traversal, builds while serving, damaged stores, a bounded soak, and request ids in the logs.
 
-Every server here is a real `nolsi serve` (gunicorn, its workers and their evaluator processes),
+Every server here is a real `nolsi serve` (granian, its workers and their evaluator processes),
 started by `launch`, which, unlike `conftest.serving`, also gives the server's process id (to read
 its process tree from /proc) and its log file. RELIABILITY.md lists each guarantee with the test
 that proves it, here and in the other test modules.
@@ -370,7 +370,7 @@ def test_no_evaluator_is_left_behind_after_runaways(runaway_server: Launched):
 
 
 def test_a_killed_worker_leaves_no_evaluator_running(curated):
-    """When a web worker dies (OOM killer, operator, gunicorn's own timeout), the evaluators it
+    """When a web worker dies (OOM killer, operator), the evaluators it
     started must not run on: a runaway in one of them would burn a CPU outside any server."""
     with launch("--store", curated.store, "--query-timeout", 120, workers=1, hard_stop=True) as server:
         warm(server, rounds=1)
@@ -938,7 +938,6 @@ def test_a_damaged_store_is_a_clear_startup_error(sample_store: Path, tmp_path: 
     assert process.returncode != 0, f"exit status 0 on a store with {damage}: {err[-1500:]}"
     assert "nolsi build" in err and str(store_dir) in err, err[-1500:]
     no_traceback(out + err)
-    assert "Booting worker" not in out + err, "gunicorn was started on a damaged store"
     assert sorted(p.name for p in (store_dir / "builds").iterdir()) == builds_before, (
         "something was built into the store"
     )
@@ -947,14 +946,13 @@ def test_a_damaged_store_is_a_clear_startup_error(sample_store: Path, tmp_path: 
 
 def test_a_store_damaged_while_serving_stops_the_server_instead_of_a_crash_loop(sample_store: Path, tmp_path: Path):
     """Defence in depth behind `nolsi serve`'s check: when the store is damaged while serving and a
-    worker restarts, the new worker cannot boot; gunicorn then stops with a non-zero status and a
-    log that names the problem, after booting that one worker: no crash loop."""
+    worker restarts, the new worker cannot boot; the server then stops with a non-zero status and a
+    log that names the problem, after trying that one worker: no crash loop."""
     store_dir = tmp_path / "store"
     shutil.copytree(sample_store, store_dir, symlinks=True)
     with launch("--store", store_dir, workers=2) as server:
         for table in (store_dir / "current").resolve().glob("*.sst"):
             os.truncate(table, table.stat().st_size // 2)
-        boots = server.log_text().count("Booting worker")
         worker = next(p for p in server.tree().values() if p.ppid == server.pid)
         os.kill(worker.pid, signal.SIGKILL)
         try:
@@ -965,7 +963,7 @@ def test_a_store_damaged_while_serving_stops_the_server_instead_of_a_crash_loop(
     assert status is not None and status != 0, (
         f"the server still runs 30 s after a worker could not boot:\n{log[-3000:]}"
     )
-    assert log.count("Booting worker") - boots <= 1, f"workers were restarted again and again:\n{log[-3000:]}"
+    assert log.count("cannot be opened") <= 2, f"workers were restarted again and again:\n{log[-3000:]}"
     assert "cannot be opened" in log and "nolsi build" in log, log[-3000:]
 
 
@@ -988,7 +986,6 @@ def test_serve_without_a_store_that_cannot_be_built_is_a_clear_error(tmp_path: P
     assert done.returncode == 1, done.stderr[-2000:]
     assert "broken.ttl:4:1: The prefix foo: has not been declared" in done.stderr
     no_traceback(done.stdout + done.stderr)
-    assert "Booting worker" not in done.stdout + done.stderr
     assert not (tmp_path / "store" / "current").exists()
     assert time.monotonic() - started < STARTUP_LIMIT * 4
 
