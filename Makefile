@@ -24,8 +24,25 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.tested: requirements-test.lock $(VENV)/.installed
+$(VENV)/.tested: requirements-test.lock client/pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e ./client
+	touch $@
+
+# The quickstart notebook in JupyterLab, from a venv of its own with the notebook client (client/) and
+# nothing of the server; it asks the server of `make serve` (NOLSI_URL=... for another one).
+NOTEBOOK_VENV ?= notebooks/.venv
+NOLSI_URL ?= http://$(HOST):$(PORT)
+
+notebook: $(NOTEBOOK_VENV)/.installed
+	NOLSI_URL=$(NOLSI_URL) $(NOTEBOOK_VENV)/bin/jupyter lab notebooks/quickstart.ipynb
+
+$(NOTEBOOK_VENV)/.installed: notebooks/requirements.lock client/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "nolsi needs Python 3.11 or newer")'
+	test -x $(NOTEBOOK_VENV)/bin/python || $(PYTHON) -m venv $(NOTEBOOK_VENV)
+	$(NOTEBOOK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NOTEBOOK_VENV)/bin/python -m pip install --quiet -r notebooks/requirements.lock
+	$(NOTEBOOK_VENV)/bin/python -m pip install --quiet --no-deps -e ./client
 	touch $@
 
 # Only the files the pages serve, from the registry's tarballs checked against package-lock.json
@@ -64,11 +81,12 @@ $(BENCH_VENV)/.installed: bench/requirements.lock
 	touch $@
 
 # Re-pin after changing dependencies in pyproject.toml: the server's own, then the test packages on top
-# of exactly those versions. Pins already in the locks are kept unless a change needs another.
+# of exactly those versions, then the notebook front end with the client. Pins already in the locks are kept unless a change needs another.
 lock: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements.lock --python-version 3.11 -o requirements-test.lock
+	$(BIN)/uv pip compile client/pyproject.toml notebooks/requirements.in --python-version 3.11 -o notebooks/requirements.lock
 
 clean:
 	rm -rf var .pytest_cache
