@@ -31,11 +31,13 @@ $(VENV)/.tested: requirements-test.lock client/pyproject.toml $(VENV)/.installed
 
 # The quickstart notebook in JupyterLab, from a venv of its own with the notebook client (client/) and
 # nothing of the server; it asks the server of `make serve` (NOLSI_URL=... for another one).
+# JUPYTER_ARGS="--no-browser" (or --allow-root, ...) are passed to `jupyter lab`.
 NOTEBOOK_VENV ?= notebooks/.venv
 NOLSI_URL ?= http://$(HOST):$(PORT)
+JUPYTER_ARGS ?=
 
 notebook: $(NOTEBOOK_VENV)/.installed
-	NOLSI_URL=$(NOLSI_URL) $(NOTEBOOK_VENV)/bin/jupyter lab notebooks/quickstart.ipynb
+	NOLSI_URL=$(NOLSI_URL) $(NOTEBOOK_VENV)/bin/jupyter lab $(JUPYTER_ARGS) notebooks/quickstart.ipynb
 
 $(NOTEBOOK_VENV)/.installed: notebooks/requirements.lock client/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "nolsi needs Python 3.11 or newer")'
