@@ -2,7 +2,7 @@
 # `make serve` creates .venv with what serving needs (requirements.lock); `make test` adds the test
 # packages (requirements-test.lock). The browser files of the query editor and the API docs come from
 # the npm registry, checked against package-lock.json's hashes (sparql_api/npm.py): no Node.js needed.
-# `make install` sets up both, for development.
+# `make install` sets up both, for development; `make notebook` opens the quickstart notebook in JupyterLab.
 
 PYTHON ?= python3
 VENV ?= .venv
