@@ -1,6 +1,8 @@
-# The two commands a newcomer needs: `make serve` and `make test`.
-# Both create .venv on first use and install the pinned dependencies from requirements.lock,
-# and node_modules with the query editor's browser files from package-lock.json.
+# The two commands a newcomer needs: `make serve` and `make test`, on a machine with Python 3.11+ and make.
+# `make serve` creates .venv with what serving needs (requirements.lock); `make test` adds the test
+# packages (requirements-test.lock). The browser files of the query editor and the API docs come from
+# the npm registry, checked against package-lock.json's hashes (sparql_api/npm.py): no Node.js needed.
+# `make install` sets up both, for development; `make notebook` opens the quickstart notebook in JupyterLab.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,30 +10,56 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install serve build test lock clean bench
+.PHONY: install install-serve install-test serve build test lock clean bench notebook
 
-install: $(VENV)/.installed node_modules/.package-lock.json
+install: install-serve install-test
+install-serve: $(VENV)/.installed node_modules/.nolsi-browser-files
+install-test: install-serve $(VENV)/.tested
 
 $(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "nolsi needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-# npm writes node_modules/.package-lock.json on every install: it is the stamp.
-node_modules/.package-lock.json: package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the query editor needs Node.js and npm (e.g. apt-get install nodejs npm)" >&2; exit 1; }
-	npm ci --no-audit --no-fund
+$(VENV)/.tested: requirements-test.lock client/pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e ./client
 	touch $@
 
-build: install
+# The quickstart notebook in JupyterLab, from a venv of its own with the notebook client (client/) and
+# nothing of the server; it asks the server of `make serve` (NOLSI_URL=... for another one).
+# JUPYTER_ARGS="--no-browser" (or --allow-root, ...) are passed to `jupyter lab`.
+NOTEBOOK_VENV ?= notebooks/.venv
+NOLSI_URL ?= http://$(HOST):$(PORT)
+JUPYTER_ARGS ?=
+
+notebook: $(NOTEBOOK_VENV)/.installed
+	NOLSI_URL=$(NOLSI_URL) $(NOTEBOOK_VENV)/bin/jupyter lab $(JUPYTER_ARGS) notebooks/quickstart.ipynb
+
+$(NOTEBOOK_VENV)/.installed: notebooks/requirements.lock client/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "nolsi needs Python 3.11 or newer")'
+	test -x $(NOTEBOOK_VENV)/bin/python || $(PYTHON) -m venv $(NOTEBOOK_VENV)
+	$(NOTEBOOK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NOTEBOOK_VENV)/bin/python -m pip install --quiet -r notebooks/requirements.lock
+	$(NOTEBOOK_VENV)/bin/python -m pip install --quiet --no-deps -e ./client
+	touch $@
+
+# Only the files the pages serve, from the registry's tarballs checked against package-lock.json
+# (`npm ci` gives the same files, and more).
+node_modules/.nolsi-browser-files: package-lock.json sparql_api/npm.py $(VENV)/.installed
+	$(BIN)/python -m sparql_api.npm
+	touch $@
+
+build: install-serve
 	$(BIN)/nolsi build
 
 serve: build
 	$(BIN)/nolsi serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest
 
 # Issue 7's benchmark (docs/benchmarks.md): nolsi against Oxigraph server and rdflib-endpoint. The bench-only
@@ -44,7 +72,7 @@ BENCH_ARGS ?=
 # against Oxigraph server on the same data; DISTINCT_ARGS="--sizes real,100k" to leave out 1M.
 DISTINCT_ARGS ?=
 
-bench: install $(BENCH_VENV)/.installed
+bench: install-serve $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.distinct $(DISTINCT_ARGS)
 
@@ -54,10 +82,13 @@ $(BENCH_VENV)/.installed: bench/requirements.lock
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.lock
 	touch $@
 
-# Re-pin after changing dependencies in pyproject.toml.
-lock: install
+# Re-pin after changing dependencies in pyproject.toml: the server's own, then the test packages on top
+# of exactly those versions, then the notebook front end with the client. Pins already in the locks are kept unless a change needs another.
+lock: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra client --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements.lock --python-version 3.11 -o requirements-test.lock
+	$(BIN)/uv pip compile client/pyproject.toml notebooks/requirements.in --python-version 3.11 -o notebooks/requirements.lock
 
 clean:
 	rm -rf var .pytest_cache

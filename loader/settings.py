@@ -12,7 +12,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+CODE = Path(__file__).resolve().parent.parent
+# In a checkout (and an editable install) data/, ontology/, shapes/, queries/ and node_modules/ sit beside
+# the packages; an installed wheel carries them in nolsi_files/ (pyproject.toml), and keeps its store
+# out of site-packages, in the user's data folder.
+INSTALLED = (CODE / "nolsi_files").is_dir()
+ROOT = CODE / "nolsi_files" if INSTALLED else CODE
+STORE = (
+    Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "nolsi" / "store"
+    if INSTALLED
+    else ROOT / "var" / "store"
+)
 
 
 def _help(text: str, **kwargs):
@@ -25,9 +35,7 @@ class Settings:
     ontology_dir: Path = _help("Folder of the ontology, vocabularies and imports.", default=ROOT / "ontology")
     shapes_dir: Path = _help("Folder of SHACL shapes every build must pass.", default=ROOT / "shapes")
     queries_dir: Path = _help("Folder of saved SPARQL queries.", default=ROOT / "queries")
-    store: Path = _help(
-        "Store folder: builds live in it, `current` points at the one served.", default=ROOT / "var" / "store"
-    )
+    store: Path = _help("Store folder: builds live in it, `current` points at the one served.", default=STORE)
     shapes: bool = _help("Validate with SHACL before building.", default=True)
     host: str = _help("Address to serve on.", default="127.0.0.1")
     port: int = _help("Port to serve on.", default=8000)

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from loader.settings import Settings
-from sparql_api import catalogue, engine, errors, logs, security
+from sparql_api import catalogue, compression, engine, errors, logs, security
 from sparql_api.accept import NegotiatingRequest
 from sparql_api.service import QueryService
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    compression.init_app(app)  # registered last, so it runs first: the other hooks see the body sent
 
     from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, sparql
 

@@ -44,13 +44,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(*args: str, env: dict | None = None, ready_path: str = "/-/health", port: int | None = None):
-    """Start `nolsi serve` on `port` (by default a free one), wait until it answers, yield its base URL, stop it."""
+def serving(
+    *args: str,
+    env: dict | None = None,
+    ready_path: str = "/-/health",
+    port: int | None = None,
+    command: tuple | list = NOLSI,
+    cwd: Path = ROOT,
+):
+    """Start `nolsi serve` (`command`, by default this checkout's) on `port` (by default a free one), wait
+    until it answers, yield its base URL, stop it."""
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="nolsi-serve-", suffix=".log", delete=False)
     process = subprocess.Popen(
-        [*NOLSI, "serve", "--port", str(port), *map(str, args)],
-        cwd=ROOT,
+        [*command, "serve", "--port", str(port), *map(str, args)],
+        cwd=cwd,
         env={**os.environ, **(env or {})},
         stdout=log,  # a file, not a pipe: a pipe nobody reads fills up and blocks the server
         stderr=subprocess.STDOUT,

@@ -1,14 +1,21 @@
-"""The notebook client and the example notebook, against a live server on the curated graph."""
+"""The notebook client (client/, its own distribution) and the example notebook, against a live server
+on the curated graph; the notebook runs as a user runs it, in a Python where only the client is installed."""
 
-import os
+import email.parser
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
-from nbclient import NotebookClient
+from nolsi_client import Client, NolsiError
+from packaging.requirements import Requirement
 
-from sparql_api.client import Client, NolsiError
 from tests.conftest import ROOT
+
+CLIENT = ROOT / "client"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +39,8 @@ def test_saved_query_gives_typed_columns(nolsi: Client):
 
 def test_counts_are_integers(nolsi: Client):
     counts = nolsi.sparql(
-        "SELECT (COUNT(*) AS ?n) (1.5 AS ?x) (true AS ?b) ('2020-10-29'^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) WHERE { ?s ?p ?o }"
+        "SELECT (COUNT(*) AS ?n) (1.5 AS ?x) (true AS ?b) "
+        "('2020-10-29'^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) WHERE { ?s ?p ?o }"
     )
     assert str(counts["n"].dtype) == "Int64" and counts["n"][0] > 1000
     assert str(counts["x"].dtype) == "Float64" and counts["x"][0] == 1.5
@@ -47,11 +55,55 @@ def test_bad_value_raises_with_the_servers_reason(nolsi: Client):
         nolsi.run("services-for-classification", level="purple")
 
 
-def test_quickstart_notebook_runs(curated_server):
-    notebook = nbformat.read(ROOT / "notebooks" / "quickstart.ipynb", as_version=4)
-    env = {"NOLSI_URL": curated_server, "PYTHONPATH": str(ROOT)}
-    os.environ.update(env)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert "tsd" in str(outputs)
+def run(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([*map(str, args)], check=False, capture_output=True, text=True, timeout=300, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def client_wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("client-wheel")
+    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", out, CLIENT)
+    assert built.returncode == 0, built.stderr[-3000:]
+    return next(out.glob("nolsi_client-*.whl"))
+
+
+def test_the_client_distribution_needs_only_pandas_and_requests(client_wheel: Path):
+    with zipfile.ZipFile(client_wheel) as wheel:
+        names = wheel.namelist()
+        metadata = email.parser.Parser().parsestr(
+            wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        )
+    required = {Requirement(line).name.lower() for line in metadata.get_all("Requires-Dist", [])}
+    assert required == {"pandas", "requests"}
+    assert [n for n in names if not n.startswith("nolsi_client-")] == ["nolsi_client.py"]
+
+
+def test_quickstart_notebook_runs_where_only_the_client_is_installed(
+    curated_server, client_wheel: Path, tmp_path: Path
+):
+    """A fresh venv with the client's wheel installed, and the test venv's packages (pandas, requests,
+    Jupyter's kernel) reachable by a path line only, so this checkout's own packages are not: the
+    notebook runs in a kernel of that Python, from a folder outside the checkout."""
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", "--without-pip", venv).returncode == 0
+    python = venv / "bin" / "python"
+    purelib = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+    (purelib / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    installed = run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", client_wheel)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    server_code = run(python, "-c", "import sparql_api", cwd=tmp_path)
+    assert "No module named 'sparql_api'" in server_code.stderr
+
+    executed = tmp_path / "executed.ipynb"
+    script = (
+        "import sys, nbformat; from nbclient import NotebookClient; "
+        "nb = nbformat.read(sys.argv[1], as_version=4); "
+        "NotebookClient(nb, timeout=120, kernel_name='python3', resources={'metadata': {'path': '.'}}).execute(); "
+        "nbformat.write(nb, sys.argv[2])"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NOLSI_URL": curated_server}
+    done = run(python, "-c", script, ROOT / "notebooks" / "quickstart.ipynb", executed, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr[-5000:]
+    notebook = executed.read_text()
+    assert '"output_type": "error"' not in notebook
+    assert "/id/service/tsd" in notebook  # the saved query's answer, shown

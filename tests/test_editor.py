@@ -1,4 +1,4 @@
-"""The browser query editor on `/sparql`: YASGUI from node_modules, in headless Debian Chromium.
+"""The browser query editor on `/sparql`: YASGUI from node_modules (`make install`), in headless Debian Chromium.
 
 A real `nolsi serve` answers; Playwright drives the machine's own Chromium (never a browser it
 downloads). Nothing here skips: without Chromium, or without `make install`'s node_modules, the

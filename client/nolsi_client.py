@@ -1,6 +1,6 @@
 """A small client for notebooks: saved queries and SPARQL as pandas DataFrames with real column types.
 
-    from sparql_api.client import Client
+    from nolsi_client import Client
     nolsi = Client("http://127.0.0.1:8000")
     nolsi.queries()                                          # the catalogue
     nolsi.run("services-for-classification", level="red")    # a saved query
