@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 
 import brotli
 from flask import Flask, Response, request
+from werkzeug.http import parse_accept_header
 
 from sparql_api import formats
 
@@ -53,23 +54,18 @@ def init_app(app: Flask) -> None:
 
 def compress(response: Response) -> Response:
     """`response` compressed in the coding the client prefers, when it may and should be."""
-    if (
-        request.endpoint in SENT_AS_THEY_ARE
-        or response.mimetype not in MEDIA_TYPES
-        or "Content-Encoding" in response.headers
-        or response.status_code not in (200, 304)
-    ):
+    if request.endpoint in SENT_AS_THEY_ARE or "Content-Encoding" in response.headers:
         return response
     length = None if response.is_streamed else response.calculate_content_length()
-    if length is not None and length < MIN_BYTES and response.status_code == 200:
-        return response  # never compressed, whatever the request says: its body does not vary
+    if not varies(response.mimetype, response.status_code, length):
+        return response
     response.vary.add("Accept-Encoding")
     coding = request.accept_encodings.best_match(CODINGS)
     if coding is None or response.status_code != 200:
         return response
     tag, weak = response.get_etag()
     if tag:
-        response.set_etag(f"{tag}:{coding}", bool(weak))
+        response.set_etag(etag(tag, coding), bool(weak))
     response.headers["Content-Encoding"] = coding
     response.headers.pop("Accept-Ranges", None)
     if request.method in ("GET", "HEAD"):
@@ -84,11 +80,29 @@ def compress(response: Response) -> Response:
         if hasattr(original, "close"):
             response.call_on_close(original.close)
     else:
-        response.set_data(_compressed(response.get_data(), coding))
+        response.set_data(compressed(response.get_data(), coding))
     return response
 
 
-def _compressed(data: bytes, coding: str) -> bytes:
+def varies(media_type: str, status: int, length: int | None) -> bool:
+    """Whether such a body depends on Accept-Encoding (and its Vary says so). A small body never
+    does: it is sent as it is, whatever the request says."""
+    if media_type not in MEDIA_TYPES or status not in (200, 304):
+        return False
+    return not (length is not None and length < MIN_BYTES and status == 200)
+
+
+def coding(accept_encoding: str) -> str | None:
+    """The coding an Accept-Encoding header prefers among ours, or None for the body as it is."""
+    return parse_accept_header(accept_encoding).best_match(CODINGS)
+
+
+def etag(tag: str, coding: str) -> str:
+    """The ETag of the `coding`-compressed body whose identity ETag is `tag`."""
+    return f"{tag}:{coding}"
+
+
+def compressed(data: bytes, coding: str) -> bytes:
     if coding == "br":
         return brotli.compress(data, quality=BROTLI_QUALITY)
     return gzip.compress(data, GZIP_LEVEL, mtime=0)

@@ -4,7 +4,7 @@ A distinct query costs the engine about 0.1 ms and the trip to an evaluator abou
 Werkzeug and the extensions around them cost about 1 ms more per request (docs/serving.md), which
 halved throughput against Oxigraph server. So the common protocol request (a GET or POST of a query
 to /sparql, without CORS, conditional or range headers) is answered here, with the same parser, the
-same query service, the same headers and the same log line as the Flask view. Every other request,
+same query service, the same headers, the same compression and the same log line as the Flask view. Every other request,
 and every request when rate limiting is on, goes to Flask. tests/test_direct.py sends the same
 requests both ways and compares the answers.
 """
@@ -14,11 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from werkzeug.http import quote_etag, unquote_etag
 from werkzeug.sansio.utils import get_current_url, get_host
 from werkzeug.wrappers import Response
 
 from loader.settings import Settings
-from sparql_api import accept, errors, formats, logs, protocol, security, sparql
+from sparql_api import accept, compression, errors, formats, logs, protocol, security, sparql
 from sparql_api.service import Asked, QueryService, Unanswered
 
 PATH = "/sparql"
@@ -56,6 +57,7 @@ def respond(service: QueryService, settings: Settings, scope: Mapping, body: byt
     except Exception as error:  # noqa: BLE001 - store, evaluators or a bug: the answers errors.py gives Flask
         status, out, payload = _parts(errors.response_for(error))
         extra = {"unanswered": True} if isinstance(error, Unanswered) else {}
+    out, payload = _encoded(status, out, payload, headers.get("accept-encoding", ""))
     out = [
         *out,
         *security.CORS_HEADERS,
@@ -103,6 +105,25 @@ def _answer(
     etag = service.etag(asked, release)
     answer = service.answer(asked, release)
     return answer.status, sparql.answer_headers(answer, etag, release, settings.row_limit), answer.body
+
+
+def _encoded(
+    status: int, fields: list[tuple[str, str]], payload: bytes, accept_encoding: str
+) -> tuple[list[tuple[str, str]], bytes]:
+    """Fields and body compressed as `compression.compress` does it for Flask's answers."""
+    media_type = dict(fields)["Content-Type"].split(";", 1)[0].strip().lower()
+    if not compression.varies(media_type, status, len(payload)):
+        return fields, payload
+    fields = [(k, f"{v}, Accept-Encoding" if k == "Vary" else v) for k, v in fields]
+    if "Vary" not in dict(fields):
+        fields.append(("Vary", "Accept-Encoding"))
+    coding = compression.coding(accept_encoding)
+    if coding is None or status != 200:
+        return fields, payload
+    fields = [
+        (k, quote_etag(compression.etag(unquote_etag(v)[0] or "", coding)) if k == "ETag" else v) for k, v in fields
+    ]
+    return [*fields, ("Content-Encoding", coding)], compression.compressed(payload, coding)
 
 
 def _plain(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:

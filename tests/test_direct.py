@@ -51,6 +51,14 @@ REQUESTS = {
     "two queries": ("GET", [("query", "ASK {}"), ("query", "ASK {}")], None, b"", ""),
     "an empty query": ("POST", {}, FORM, b"query=", ""),
 }
+# The same requests, with the Accept-Encoding each kind of client sends.
+ENCODINGS = {
+    "": "",  # curl
+    "identity": "identity",  # Python's http.client and urllib: SPARQLWrapper, rdflib's SPARQLStore
+    "gzip": "gzip, deflate",  # requests, pandas' notebook client
+    "br": "gzip, deflate, br, zstd",  # browsers
+    "br refused": "br;q=0, gzip",
+}
 VARYING = {"date", "server", "request-id"}
 
 
@@ -61,8 +69,10 @@ def app(curated_store: Path):
     app.extensions["nolsi.service"].close()
 
 
-def scope(method: str, parameters, content_type: str | None, accept: str) -> dict:
+def scope(method: str, parameters, content_type: str | None, accept: str, encoding: str = "") -> dict:
     headers = [(b"host", BASE.removeprefix("http://").encode())]
+    if encoding:
+        headers.append((b"accept-encoding", encoding.encode()))
     if content_type:
         headers.append((b"content-type", content_type.encode()))
     if accept:
@@ -83,10 +93,11 @@ def fields(pairs) -> dict[str, str]:
     return {name.lower(): value for name, value in pairs if name.lower() not in VARYING}
 
 
+@pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("name", REQUESTS)
-def test_direct_answers_as_flask_does(app, name):
+def test_direct_answers_as_flask_does(app, name, encoding):
     method, parameters, content_type, body, accept = REQUESTS[name]
-    asked = scope(method, parameters, content_type, accept)
+    asked = scope(method, parameters, content_type, accept, ENCODINGS[encoding])
     assert direct.answerable(asked)
     status, headers, payload = direct.respond(app.extensions["nolsi.service"], app.config["NOLSI"], asked, body)
 
@@ -96,7 +107,11 @@ def test_direct_answers_as_flask_does(app, name):
         base_url=BASE,
         query_string=urlencode(parameters),
         data=body,
-        headers={k: v for k, v in (("Content-Type", content_type), ("Accept", accept)) if v},
+        headers={
+            k: v
+            for k, v in (("Content-Type", content_type), ("Accept", accept), ("Accept-Encoding", ENCODINGS[encoding]))
+            if v
+        },
     )
     assert (status, payload) == (flask.status_code, flask.data), payload[:300]
     assert fields((k.decode(), v.decode()) for k, v in headers) == fields(flask.headers.items())
