@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
 
-    from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, sparql
+    from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, search, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(saved.bp)
@@ -47,4 +47,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(releases.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ontology.bp)
+    app.register_blueprint(search.bp)
     return app

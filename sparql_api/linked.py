@@ -9,13 +9,16 @@ ETag is known before any work is done, and a revalidating client gets its 304 wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 import pyoxigraph
 from flask import Response, abort, current_app, render_template, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
+from werkzeug.exceptions import HTTPException
 
 from loader import namespaces, publish
 from loader.namespaces import BASE
@@ -144,7 +147,7 @@ def api_docs() -> str:
     try:
         adapter.match("/api/docs", method="GET")
         return "/api/docs"
-    except Exception:
+    except HTTPException:  # NotFound
         return "/api/openapi.json"
 
 
@@ -194,7 +197,7 @@ def convert(path: Path, chosen: formats.Format) -> bytes:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def select(query: str, **terms: str) -> list[dict[str, object]]:
+def select(query: str, **terms: str) -> list[dict[str, Any]]:
     """Solutions of a SELECT, with each variable named in `terms` bound to that IRI (sparql_api/binding.py)."""
     answer = _evaluate(query, terms, "json", None)
     results = pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON)
@@ -230,6 +233,16 @@ def serialize(statements: list, chosen: formats.Format) -> bytes:
     return pyoxigraph.serialize(statements, format=chosen.engine, prefixes=prefixes)
 
 
+@dataclass(frozen=True)
+class Pager:
+    """Where a paged list is, and the links to its neighbouring pages ("" where there is none)."""
+
+    page: int
+    pages: int | None  # None when only "there are more" is known
+    previous: str
+    next: str
+
+
 # --- showing IRIs -----------------------------------------------------------------------------
 
 
@@ -257,6 +270,16 @@ def curie(iri: str) -> str:
         ):
             best, name = namespace, f"{prefix}:{local}"
     return name
+
+
+def labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
+    """Labels by IRI from rows of ?x ?property ?label, as (text, language, rank of the labelling
+    property) for `pick`."""
+    found: dict[str, list[tuple[str, str, int]]] = {}
+    for row in rows:
+        rank = LABELS.index(row["property"].value)
+        found.setdefault(row["x"].value, []).append((row["label"].value, row["label"].language or "", rank))
+    return found
 
 
 def pick(values: list[tuple[str, str, int]]) -> str:

@@ -360,3 +360,74 @@ def test_the_editor_asks_for_at_most_its_row_limit_and_says_there_are_more(base:
     assert len(answer["results"]["bindings"]) == 4
     expect(page.locator(".yasr p.result-cut")).to_be_hidden()
     assert page.errors == []
+
+
+# --- every page on a phone, and the search box without JavaScript ---------------------------------
+
+PHONE = {"width": 390, "height": 844}
+PAGES = [
+    "/",
+    "/about",
+    "/doc/ri/elixir-norway",
+    "/doc/ri/elixir-norway?incoming=org:organization&page=2",
+    "/doc/org/uib",
+    "/doc/vocab/data-classification/red",
+    "/graph/elixir-no-about",
+    "/queries",
+    "/queries/infrastructure-nodes",
+    "/queries/fact-provenance",
+    "/ontology",
+    "/shapes",
+    "/releases/",
+    "/releases/latest/",
+    "/browse",
+    "/browse/schema:Organization",
+    "/search?q=bio",
+    "/api/docs",
+    "/sparql",
+]
+
+
+def test_no_page_is_wider_than_a_phone(curated, browser, tmp_path: Path):
+    """At 390 px every page fits the screen (the entity page was 642 px wide, a saved-query page
+    3,409 px): wide tables scroll sideways inside their own box instead of widening the page."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        for path in PAGES:
+            response = page.goto(curated.base + path)
+            assert response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=str(tmp_path / f"phone{re.sub(r'[^a-z0-9]+', '-', path)}.png"), full_page=True)
+            assert width <= PHONE["width"], (path, width)
+        page.goto(curated.base + "/releases/latest/")
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('table')].map(t => [t.scrollWidth, t.clientWidth,
+                 getComputedStyle(t).overflowX])"""
+        )
+        assert any(scroll > client and overflow == "auto" for scroll, client, overflow in boxes), boxes
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_search_box_works_without_javascript(curated, browser, tmp_path: Path):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(curated.base + "/doc/org/uib")
+        box = page.get_by_role("searchbox", name="Search names in English or Norwegian")
+        box.fill("sekvensering")
+        with page.expect_navigation():
+            box.press("Enter")
+        assert urlsplit(page.url).path == "/search" and parse_qs(urlsplit(page.url).query) == {"q": ["sekvensering"]}
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+        with page.expect_navigation():
+            page.locator("ol.hits li a").first.click()
+        assert urlsplit(page.url).path == "/doc/ri/norseq"
+        expect(page.locator("h1")).to_have_text("National Consortium for Sequencing and Personalized Medicine")
+    finally:
+        context.close()
