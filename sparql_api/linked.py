@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from flask import Response, abort, current_app, render_template, request
@@ -280,6 +280,23 @@ def labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
         rank = LABELS.index(row["property"].value)
         found.setdefault(row["x"].value, []).append((row["label"].value, row["label"].language or "", rank))
     return found
+
+
+LABELS_OF = page_query("labels-of")
+
+
+def values_block(variable: str, iris: list[str]) -> str:
+    """A VALUES block of IRIs that came from the store's own answers, each written by Oxigraph."""
+    return f"VALUES ?{variable} {{ " + " ".join(str(NamedNode(iri)) for iri in iris) + " }"
+
+
+def labels_of(iris) -> dict[str, str]:
+    """The label to show (`pick`) of each of `iris` that has one, found by one query."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    found = labels(select(LABELS_OF.replace("#VALUES#", values_block("x", wanted))))
+    return {iri: pick(values) for iri, values in found.items()}
 
 
 def pick(values: list[tuple[str, str, int]]) -> str:

@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from werkzeug.datastructures import MultiDict
 
-from sparql_api import binding, catalogue, engine, formats, protocol, sparql
+from sparql_api import binding, catalogue, engine, formats, linked, protocol, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
@@ -120,15 +120,27 @@ def _page(query: catalogue.SavedQuery, given, bound):
             }
         else:
             answer["table"] = response.get_json(force=True)
+    table = answer.get("table")
     return render_template(
         "query.html",
         query=query,
         given=given,
         error=None,
         rows=PAGE_ROWS,
-        table=answer.get("table"),
+        table=table,
         graph=answer.get("graph"),
+        labels=_labels(table),
+        href=linked.href,
+        curie=linked.curie,
     )
+
+
+def _labels(table: dict | None) -> dict[str, str]:
+    """The labels of the IRIs the page's table shows, so that it shows names, not IRIs."""
+    if not table or "results" not in table:
+        return {}
+    cells = (cell for row in table["results"]["bindings"][:PAGE_ROWS] for cell in row.values())
+    return linked.labels_of(cell["value"] for cell in cells if cell["type"] == "uri")
 
 
 def _error(status: int, message: str, **details) -> Response:

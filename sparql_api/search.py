@@ -192,8 +192,7 @@ def _hits(rows: list[dict], known: dict[str, Kind]) -> list[Hit]:
     iris = [row["iri"]["value"] for row in rows]
     kinds: dict[str, list[Kind]] = {iri: [] for iri in iris}
     if iris:
-        block = "VALUES ?x { " + " ".join(str(pyoxigraph.NamedNode(iri)) for iri in iris) + " }"
-        for row in linked.select(TYPES_OF.replace("#VALUES#", block)):
+        for row in linked.select(TYPES_OF.replace("#VALUES#", linked.values_block("x", iris))):
             kinds[row["x"].value].append(known.get(row["class"].value) or _kind(row["class"].value))
     return [
         Hit(

@@ -431,3 +431,43 @@ def test_the_search_box_works_without_javascript(curated, browser, tmp_path: Pat
         expect(page.locator("h1")).to_have_text("National Consortium for Sequencing and Personalized Medicine")
     finally:
         context.close()
+
+
+def test_result_tables_link_iris_here_with_their_labels_and_number_rows_past_nine(curated, browser, tmp_path: Path):
+    """In the editor's table an IRI of the graph links to its page here, /doc/..., not to w3id.org,
+    and shows its label (the IRI in its title); row numbers from 10 up are whole (they showed "1..")."""
+    query = "SELECT ?ri ?type WHERE { ?ri a nolsi:ResearchInfrastructure, ?type } ORDER BY ?ri ?type"
+    for width in (1280, PHONE["width"]):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(curated.base + "/sparql")
+            expect(page.locator(".yasqe .CodeMirror")).to_be_visible()
+            page.evaluate("query => void nolsiEditor.yasgui.getTab().setQuery(query)", query)
+            page.locator(".yasqe_queryButton:visible").click()
+            elixir = page.locator(".yasr a.iri[href='/doc/ri/elixir-norway']").first
+            expect(elixir).to_have_text("ELIXIR Norway", timeout=20_000)
+            assert elixir.get_attribute("title") == "https://w3id.org/nolsi/id/ri/elixir-norway"
+            expect(page.locator(".yasr a.iri[href='/ontology#ResearchInfrastructure']").first).to_have_text(
+                "research infrastructure"
+            )
+            expect(page.locator(".yasr a.iri[title='https://schema.org/Organization']").first).to_have_text(
+                "schema:Organization"  # no label in the graph: its predeclared prefix
+            )
+            hrefs = page.eval_on_selector_all(".yasr a.iri", "links => links.map(a => a.getAttribute('href'))")
+            assert hrefs and not [h for h in hrefs if h.startswith("https://w3id.org/")]
+            numbers = page.eval_on_selector_all(
+                ".yasr div.rowNumber", "cells => cells.map(c => [c.textContent, c.scrollWidth <= c.clientWidth])"
+            )
+            assert len(numbers) > 10 and numbers[9] == ["10", True]
+            assert all(whole for _, whole in numbers), numbers
+            page.screenshot(path=str(tmp_path / f"editor-labels-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if width == PHONE["width"]:
+                box = page.locator(".yasr .dt-layout-table")
+                assert box.evaluate("b => b.scrollWidth > b.clientWidth && getComputedStyle(b).overflowX == 'auto'")
+            assert errors == []
+        finally:
+            context.close()
