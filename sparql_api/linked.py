@@ -9,13 +9,16 @@ ETag is known before any work is done, and a revalidating client gets its 304 wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph
 from flask import Response, abort, current_app, render_template, request
+from markupsafe import Markup, escape
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
 from werkzeug.exceptions import HTTPException
@@ -168,6 +171,27 @@ def metadata_file(name: str) -> Path:
     if path is None or not path.is_file():
         abort(404, f"The current release has no {name}.")
     return path
+
+
+INLINE_PICTURE = 400_000  # bytes: a larger picture (a synthetic graph of thousands of infrastructures) is only linked
+HREF = re.compile(r'href="([^"]*)"')
+
+
+def picture(name: str) -> Markup | None:
+    """An SVG picture of the served release (`landscape/index.svg`, written by loader/landscape.py),
+    ready to put in a page, its links to entity IRIs pointing to their pages here; None if the
+    release has none, or one too large to put inline."""
+    folder = release_folder()
+    path = folder / name if folder else None
+    if path is None or not path.is_file() or path.stat().st_size > INLINE_PICTURE:
+        return None
+    return Markup(_inline(str(path), path.stat().st_mtime))
+
+
+@lru_cache(maxsize=64)
+def _inline(path: str, mtime: float) -> str:
+    text = Path(path).read_text(encoding="utf-8")
+    return HREF.sub(lambda m: f'href="{escape(href(unescape(m.group(1))))}"', text)
 
 
 @lru_cache(maxsize=64)

@@ -124,11 +124,23 @@ def document(rest: str):
     if (early := linked.not_modified(tag, signposts)) is not None:
         return early
     if chosen is linked.HTML:
-        response = linked.render("entity.html", page=entity_page(iri, key, incoming), incoming_page=INCOMING_PAGE)
+        response = linked.render(
+            "entity.html",
+            page=entity_page(iri, key, incoming),
+            incoming_page=INCOMING_PAGE,
+            picture=linked.picture(picture_of(key)) if picture_of(key) else None,
+            picture_file=picture_of(key),
+            release_version=linked.release().version,
+        )
     else:
         response = linked.rdf_response(description(iri, key, chosen), chosen)
     response.headers["Content-Location"] = f"/doc/{key}.{_suffix(chosen)}"
     return linked.finish(response, tag, signposts)
+
+
+def picture_of(key: str) -> str:
+    """The release's picture of an infrastructure (loader/landscape.py), by its document key `ri/slug`."""
+    return f"landscape/{key.removeprefix('ri/')}.svg" if key.startswith("ri/") else ""
 
 
 def _suffix(chosen: formats.Format) -> str:
