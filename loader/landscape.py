@@ -216,13 +216,21 @@ def infrastructure(landscape: Landscape, ri: str) -> bytes:
         c for c in (parents, Column("National infrastructure", 210, [box(ri, "ri", 210)]), middle, right) if c.boxes
     ]
     _order(columns, edges)
-    parts = [f"the national node of {_listed([landscape.names[p][0] for p in sorted(by['parent'])])}"] * bool(
-        by["parent"]
+    return _svg(f"{name} and what it is linked to", _described(landscape, ri), columns, edges)
+
+
+def _described(landscape: Landscape, ri: str) -> str:
+    """What the picture of one infrastructure shows, in words (its `<desc>`)."""
+    by = landscape.links[ri]
+    parents = [landscape.names[p][0] for p in sorted(by["parent"])]
+    parts = [f"the national node of {_listed(parents)}"] if parents else []
+    counts = (
+        _count(len(by["node"]), "node"),
+        _count(len(by["host"]), "host institution"),
+        _count(len(by["service"]), "service"),
     )
-    parts += [c for c in (_count(len(nodes), "node"), _count(len(by["host"]), "host institution")) if c]
-    parts += [_count(len(services), "service")] * bool(services)
-    description = f"{name}: {_listed(parts)}. Each name links to its page."
-    return _svg(f"{name} and what it is linked to", description, columns, edges)
+    parts += [c for c in counts if c]
+    return f"{landscape.names[ri][0]}: {_listed(parts)}. Each name links to its page."
 
 
 def _listed(items: list[str]) -> str:

@@ -386,7 +386,6 @@ def entity_page(iri: str, key: str, incoming: Shown = Shown()) -> EntityPage:
     ]
     properties = statements.properties(own)
     groups = statements.links_in(key, incoming)
-    cited = _cited(properties) | {n for g in groups for link in g.links for n in link.sources}
     return EntityPage(
         iri=iri,
         key=key,
@@ -398,7 +397,7 @@ def entity_page(iri: str, key: str, incoming: Shown = Shown()) -> EntityPage:
         types=[statements.value(o) for o in sorted(own.get(NamedNode(RDF_TYPE), {}), key=str)],
         properties=properties,
         incoming=groups,
-        sources=[s for s in sources if s.n in cited],
+        sources=_shown(sources, properties, groups),
         formats=[(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
     )
 
@@ -417,6 +416,12 @@ def _sources(rows: list[dict], labels: dict) -> list[Source]:
         Source(n, graph, linked.href(graph), graph.rsplit("/", 1)[-1], _documents(graphs[graph], labels))
         for n, graph in enumerate(ordered, start=1)
     ]
+
+
+def _shown(sources: list[Source], properties: list[Property], groups: list[IncomingGroup]) -> list[Source]:
+    """The sources the page cites: of every property, and of the incoming links on the page."""
+    cited = _cited(properties) | {n for g in groups for link in g.links for n in link.sources}
+    return [s for s in sources if s.n in cited]
 
 
 def _cited(properties: list[Property]) -> set[int]:
