@@ -65,11 +65,12 @@ class Statistics:
     documents: list[str]
 
 
-def statistics(merge: bytes, nquads: bytes) -> Statistics:
+def loaded(merge: bytes, nquads: bytes) -> pyoxigraph.Store:
+    """A store of the release to describe: the merge in its default graph, the named graphs as they are."""
     store = pyoxigraph.Store()
     store.load(merge, format=RdfFormat.N_TRIPLES)
     store.load(nquads, format=RdfFormat.N_QUADS)
-    return statistics_of(store)
+    return store
 
 
 def statistics_of(store: pyoxigraph.Store) -> Statistics:

@@ -1,4 +1,5 @@
-"""Publish a release: dumps in every RDF syntax, checksums, VoID, DCAT and the validation report.
+"""Publish a release: dumps in every RDF syntax, checksums, VoID, DCAT, the validation report and
+pictures of the landscape (SVG).
 
 A release folder is named by its version and never changes once written; it is written under
 a temporary name and renamed, so a reader sees all of it or none. Every file is derived from the
@@ -22,7 +23,7 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 from rdflib import Graph
 
-from loader import describe
+from loader import describe, landscape
 from loader.namespaces import PREFIXES
 from loader.settings import Settings
 
@@ -108,8 +109,10 @@ def start(
         _SOURCES = None
     pool.close()
     progress(f"writing {len(DUMPS)} dumps of {len(nquads) >> 20} MB of N-Quads in {pool._processes} processes")
-    stats = describe.statistics_of(dataset) if dataset is not None else describe.statistics(merge, nquads)
-    return Release(final, temp, pool, pending, (report, stats), settings, version, progress)
+    described = dataset if dataset is not None else describe.loaded(merge, nquads)
+    stats = describe.statistics_of(described)
+    drawn = landscape.pictures(described)
+    return Release(final, temp, pool, pending, (report, stats, drawn), settings, version, progress)
 
 
 @dataclass
@@ -141,7 +144,7 @@ class Release:
             raise
         finally:
             self.pool.join()
-        report, stats = self.extra
+        report, stats, drawn = self.extra
         self.progress(f"wrote dumps: {sum(w.size for w in written) >> 20} MB compressed")
         published = datetime.now(UTC).replace(microsecond=0)
         files = {w.name: w for w in sorted(written, key=lambda w: w.name)}
@@ -150,6 +153,9 @@ class Release:
             (temp / name).write_bytes(turtle(graph))
         if report is not None:
             (temp / "shacl-report.ttl").write_bytes(turtle(report))
+        for name, picture in drawn.items():  # the landscape as SVG (loader/landscape.py)
+            (temp / name).parent.mkdir(parents=True, exist_ok=True)
+            (temp / name).write_bytes(picture)
         for folder in (settings.ontology_dir, settings.shapes_dir):
             if folder.is_dir():
                 shutil.copytree(folder, temp / folder.name, ignore=shutil.ignore_patterns("*~", ".*"))

@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.init_app(app)
     compression.init_app(app)  # registered last, so it runs first: the other hooks see the body sent
 
-    from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, sparql
+    from sparql_api import apidocs, editor, landing, ontology, ops, pages, releases, saved, search, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(saved.bp)
@@ -52,4 +52,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(releases.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ontology.bp)
+    app.register_blueprint(search.bp)
     return app

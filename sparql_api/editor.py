@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, url_for
 
+from loader.namespaces import BASE, PREFIXES
 from sparql_api import binding, catalogue, vendor
 
 bp = Blueprint("editor", __name__)
@@ -24,7 +25,13 @@ def asset(filename: str) -> Response:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"yasgui_url": yasgui_url, "example_query": example_query, "editor_rows": EDITOR_ROWS}
+    return {
+        "yasgui_url": yasgui_url,
+        "example_query": example_query,
+        "editor_rows": EDITOR_ROWS,
+        "iri_base": BASE,
+        "predeclared": PREFIXES,
+    }
 
 
 def example_query(example: dict) -> str:

@@ -35,6 +35,7 @@ GZIP = "application/gzip"
 PROJECT = "The nolsi project"
 BIOSCHEMAS_DATASET = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
 SOURCES = linked.page_query("landing-sources")
+PICTURE = "landscape/index.svg"  # the release's overview picture (loader/landscape.py)
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,8 @@ def index(suffix: str | None):
             jsonld=jsonld(about),
             sources=sources(),
             base=current_app.config["NOLSI"].public_base,
+            picture=linked.picture(PICTURE),
+            picture_file=PICTURE,
         )
     else:
         response = linked.rdf_response(linked.convert(linked.metadata_file("dcat.ttl"), chosen), chosen)

@@ -9,13 +9,19 @@ ETag is known before any work is done, and a revalidating client gets its 304 wi
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from flask import Response, abort, current_app, render_template, request
+from markupsafe import Markup, escape
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
+from werkzeug.exceptions import HTTPException
 
 from loader import namespaces, publish
 from loader.namespaces import BASE
@@ -144,7 +150,7 @@ def api_docs() -> str:
     try:
         adapter.match("/api/docs", method="GET")
         return "/api/docs"
-    except Exception:
+    except HTTPException:  # NotFound
         return "/api/openapi.json"
 
 
@@ -165,6 +171,27 @@ def metadata_file(name: str) -> Path:
     if path is None or not path.is_file():
         abort(404, f"The current release has no {name}.")
     return path
+
+
+INLINE_PICTURE = 400_000  # bytes: a larger picture (a synthetic graph of thousands of infrastructures) is only linked
+HREF = re.compile(r'href="([^"]*)"')
+
+
+def picture(name: str) -> Markup | None:
+    """An SVG picture of the served release (`landscape/index.svg`, written by loader/landscape.py),
+    ready to put in a page, its links to entity IRIs pointing to their pages here; None if the
+    release has none, or one too large to put inline."""
+    folder = release_folder()
+    path = folder / name if folder else None
+    if path is None or not path.is_file() or path.stat().st_size > INLINE_PICTURE:
+        return None
+    return Markup(_inline(str(path), path.stat().st_mtime))
+
+
+@lru_cache(maxsize=64)
+def _inline(path: str, mtime: float) -> str:
+    text = Path(path).read_text(encoding="utf-8")
+    return HREF.sub(lambda m: f'href="{escape(href(unescape(m.group(1))))}"', text)
 
 
 @lru_cache(maxsize=64)
@@ -194,7 +221,7 @@ def convert(path: Path, chosen: formats.Format) -> bytes:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def select(query: str, **terms: str) -> list[dict[str, object]]:
+def select(query: str, **terms: str) -> list[dict[str, Any]]:
     """Solutions of a SELECT, with each variable named in `terms` bound to that IRI (sparql_api/binding.py)."""
     answer = _evaluate(query, terms, "json", None)
     results = pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON)
@@ -230,6 +257,16 @@ def serialize(statements: list, chosen: formats.Format) -> bytes:
     return pyoxigraph.serialize(statements, format=chosen.engine, prefixes=prefixes)
 
 
+@dataclass(frozen=True)
+class Pager:
+    """Where a paged list is, and the links to its neighbouring pages ("" where there is none)."""
+
+    page: int
+    pages: int | None  # None when only "there are more" is known
+    previous: str
+    next: str
+
+
 # --- showing IRIs -----------------------------------------------------------------------------
 
 
@@ -257,6 +294,33 @@ def curie(iri: str) -> str:
         ):
             best, name = namespace, f"{prefix}:{local}"
     return name
+
+
+def labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
+    """Labels by IRI from rows of ?x ?property ?label, as (text, language, rank of the labelling
+    property) for `pick`."""
+    found: dict[str, list[tuple[str, str, int]]] = {}
+    for row in rows:
+        rank = LABELS.index(row["property"].value)
+        found.setdefault(row["x"].value, []).append((row["label"].value, row["label"].language or "", rank))
+    return found
+
+
+LABELS_OF = page_query("labels-of")
+
+
+def values_block(variable: str, iris: list[str]) -> str:
+    """A VALUES block of IRIs that came from the store's own answers, each written by Oxigraph."""
+    return f"VALUES ?{variable} {{ " + " ".join(str(NamedNode(iri)) for iri in iris) + " }"
+
+
+def labels_of(iris) -> dict[str, str]:
+    """The label to show (`pick`) of each of `iris` that has one, found by one query."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    found = labels(select(LABELS_OF.replace("#VALUES#", values_block("x", wanted))))
+    return {iri: pick(values) for iri, values in found.items()}
 
 
 def pick(values: list[tuple[str, str, int]]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, request
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
@@ -118,15 +119,28 @@ def document(rest: str):
             (f"{host}", "collection", "text/html"),
         ]
     )
-    tag = linked.etag("doc", key, chosen.name)
+    incoming = shown(request.args) if chosen is linked.HTML else Shown()
+    tag = linked.etag("doc", key, chosen.name, incoming.property, str(incoming.page))
     if (early := linked.not_modified(tag, signposts)) is not None:
         return early
     if chosen is linked.HTML:
-        response = linked.render("entity.html", page=entity_page(iri, key))
+        response = linked.render(
+            "entity.html",
+            page=entity_page(iri, key, incoming),
+            incoming_page=INCOMING_PAGE,
+            picture=linked.picture(picture_of(key)) if picture_of(key) else None,
+            picture_file=picture_of(key),
+            release_version=linked.release().version,
+        )
     else:
         response = linked.rdf_response(description(iri, key, chosen), chosen)
     response.headers["Content-Location"] = f"/doc/{key}.{_suffix(chosen)}"
     return linked.finish(response, tag, signposts)
+
+
+def picture_of(key: str) -> str:
+    """The release's picture of an infrastructure (loader/landscape.py), by its document key `ri/slug`."""
+    return f"landscape/{key.removeprefix('ri/')}.svg" if key.startswith("ri/") else ""
 
 
 def _suffix(chosen: formats.Format) -> str:
@@ -203,6 +217,17 @@ class Incoming:
 
 
 @dataclass(frozen=True)
+class IncomingGroup:
+    """The links into the entity by one property, one page of them (`INCOMING_PAGE` at most)."""
+
+    predicate: Predicate
+    anchor: str  # the id of its heading
+    total: int
+    links: list[Incoming]
+    pager: linked.Pager
+
+
+@dataclass(frozen=True)
 class Document:
     iri: str
     href: str
@@ -230,7 +255,7 @@ class EntityPage:
     description_nb: str
     types: list[Value]
     properties: list[Property]
-    incoming: list[Incoming]
+    incoming: list[IncomingGroup]
     sources: list[Source]
     formats: list[tuple[str, str, str]]
 
@@ -282,20 +307,71 @@ class _Statements:
             listed.append(Property(_predicate(predicate.value, self.labels), values))
         return listed
 
-    def links_in(self) -> list[Incoming]:
-        links = [
-            Incoming(self.value(s), _predicate(p.value, self.labels), sorted(graphs))
-            for (s, p), graphs in self.incoming.items()
-        ]
-        return sorted(links, key=lambda link: (link.predicate.curie, link.subject.text.lower()))
+    def links_in(self, key: str, asked: Shown) -> list[IncomingGroup]:
+        """The incoming links grouped by property: page 1 of each group, or page `asked.page` of the
+        group `asked.property` names (by compact or full IRI); 404 for a property or page not there."""
+        by_predicate: dict[str, list[Incoming]] = defaultdict(list)
+        for (s, p), graphs in self.incoming.items():
+            by_predicate[p.value].append(Incoming(self.value(s), _predicate(p.value, self.labels), sorted(graphs)))
+        groups = []
+        for predicate, links in sorted(by_predicate.items(), key=lambda item: item[1][0].predicate.curie):
+            links.sort(key=lambda link: (link.subject.text.lower(), link.subject.iri))
+            named = asked.property in (predicate, links[0].predicate.curie)
+            groups.append(_group(key, links, asked.page if named else 1))
+        if asked.property and not any(asked.property in (g.predicate.iri, g.predicate.curie) for g in groups):
+            abort(404, f"Nothing links here by {asked.property!r}.")
+        return groups
 
 
-def entity_page(iri: str, key: str) -> EntityPage:
-    """Everything the HTML page shows, ready for the template."""
+@dataclass(frozen=True)
+class Shown:
+    """Which page of which group of incoming links the HTML page shows (`?incoming=org:unitOf&page=2`)."""
+
+    property: str = ""
+    page: int = 1
+
+
+INCOMING_PAGE = 10  # incoming links shown per property; more are on further pages of the group
+
+
+def shown(args) -> Shown:
+    """The `incoming` and `page` parameters of an entity page; 400 when they are malformed."""
+    name, page = args.get("incoming", ""), args.get("page", "1")
+    if "page" in args and not name:
+        abort(400, "parameter 'page' goes with 'incoming', the property whose links to page through")
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
+        abort(400, f"parameter 'page': {page!r} is not a page number")
+    if len(name) > 2000:
+        abort(400, "parameter 'incoming' is too long")
+    return Shown(name, int(page))
+
+
+def _group(key: str, links: list[Incoming], page: int) -> IncomingGroup:
+    predicate = links[0].predicate
+    pages = -(-len(links) // INCOMING_PAGE)
+    if page > pages:
+        abort(404, f"The links by {predicate.curie} fill {pages} page(s).")
+    anchor = "incoming-" + re.sub(r"[^A-Za-z0-9]+", "-", predicate.curie).strip("-")
+
+    def link(number: int) -> str:
+        return f"/doc/{key}?{urlencode({'incoming': predicate.curie, 'page': number})}#{anchor}"
+
+    return IncomingGroup(
+        predicate,
+        anchor,
+        len(links),
+        links[(page - 1) * INCOMING_PAGE : page * INCOMING_PAGE],
+        linked.Pager(page, pages, link(page - 1) if page > 1 else "", link(page + 1) if page < pages else ""),
+    )
+
+
+def entity_page(iri: str, key: str, incoming: Shown = Shown()) -> EntityPage:
+    """Everything the HTML page shows, ready for the template; `incoming` says which page of which
+    group of incoming links."""
     rows = linked.select(QUADS, entity=iri)
     if not rows:
         abort(404, f"Nothing is known about <{iri}>.")
-    labels = _labels(linked.select(LABELS, entity=iri))
+    labels = linked.labels(linked.select(LABELS, entity=iri))
     sources = _sources(linked.select(SOURCES, entity=iri), labels)
     statements = _Statements(NamedNode(iri), rows, labels, {s.graph: s.n for s in sources})
     own = statements.outgoing
@@ -308,6 +384,8 @@ def entity_page(iri: str, key: str) -> EntityPage:
     texts = [
         (o.value, o.language or "") for p in DESCRIPTIONS for o in own.get(NamedNode(p), {}) if isinstance(o, Literal)
     ]
+    properties = statements.properties(own)
+    groups = statements.links_in(key, incoming)
     return EntityPage(
         iri=iri,
         key=key,
@@ -317,20 +395,11 @@ def entity_page(iri: str, key: str) -> EntityPage:
         description_en=_longest(texts, "en") or _longest(texts, ""),
         description_nb=_longest(texts, "nb"),
         types=[statements.value(o) for o in sorted(own.get(NamedNode(RDF_TYPE), {}), key=str)],
-        properties=statements.properties(own),
-        incoming=statements.links_in(),
-        sources=sources,
+        properties=properties,
+        incoming=groups,
+        sources=_shown(sources, properties, groups),
         formats=[(f.name, _suffix(f), f.media_type) for f in formats.GRAPHS],
     )
-
-
-def _labels(rows: list[dict]) -> dict[str, list[tuple[str, str, int]]]:
-    """Labels by IRI, as (text, language, rank of the labelling property) for `linked.pick`."""
-    found: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for row in rows:
-        rank = linked.LABELS.index(row["property"].value)
-        found[row["x"].value].append((row["label"].value, row["label"].language or "", rank))
-    return found
 
 
 def _sources(rows: list[dict], labels: dict) -> list[Source]:
@@ -347,6 +416,19 @@ def _sources(rows: list[dict], labels: dict) -> list[Source]:
         Source(n, graph, linked.href(graph), graph.rsplit("/", 1)[-1], _documents(graphs[graph], labels))
         for n, graph in enumerate(ordered, start=1)
     ]
+
+
+def _shown(sources: list[Source], properties: list[Property], groups: list[IncomingGroup]) -> list[Source]:
+    """The sources the page cites: of every property, and of the incoming links on the page."""
+    cited = _cited(properties) | {n for g in groups for link in g.links for n in link.sources}
+    return [s for s in sources if s.n in cited]
+
+
+def _cited(properties: list[Property]) -> set[int]:
+    """The numbers of the sources that the values shown cite, nested ones included."""
+    return {n for p in properties for v in p.values for n in v.sources} | {
+        n for p in properties for v in p.values for n in _cited(v.rows)
+    }
 
 
 def _documents(urls_by_document: dict[str, set[str]], labels: dict) -> list[Document]:
@@ -452,7 +534,7 @@ def graph_page(iri: str, stem: str) -> GraphPage:
     rows = linked.select(GRAPH_QUADS, graph=iri)
     if not rows:
         abort(404, f"There is no graph <{iri}>.")
-    labels = _labels(linked.select(GRAPH_LABELS, graph=iri))
+    labels = linked.labels(linked.select(GRAPH_LABELS, graph=iri))
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         if isinstance(row["s"], NamedNode):

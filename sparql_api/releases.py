@@ -29,7 +29,11 @@ CHECKSUMS = "SHA256SUMS"
 # Media types of release files by suffix. A `.gz` file is served as what it is, application/gzip,
 # never as `Content-Encoding: gzip` (which clients would silently undo); DCAT states the media type
 # of its content and `dcat:compressFormat` application/gzip.
-MEDIA_TYPES = {".gz": "application/gzip", **{f".{f.suffix}": f.media_type for f in formats.GRAPHS}}
+MEDIA_TYPES = {
+    ".gz": "application/gzip",
+    ".svg": "image/svg+xml",  # the pictures of the landscape (loader/landscape.py)
+    **{f".{f.suffix}": f.media_type for f in formats.GRAPHS},
+}
 VOID_FORMATS = linked.TRIPLE_FORMATS  # Turtle first: the default
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import pyoxigraph
@@ -11,7 +10,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from werkzeug.datastructures import MultiDict
 
-from sparql_api import binding, catalogue, engine, formats, protocol, sparql
+from sparql_api import binding, catalogue, engine, formats, linked, protocol, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
@@ -121,93 +120,33 @@ def _page(query: catalogue.SavedQuery, given, bound):
             }
         else:
             answer["table"] = response.get_json(force=True)
+    table = answer.get("table")
     return render_template(
         "query.html",
         query=query,
         given=given,
         error=None,
         rows=PAGE_ROWS,
-        table=answer.get("table"),
+        table=table,
         graph=answer.get("graph"),
+        labels=_labels(table),
+        href=linked.href,
+        curie=linked.curie,
     )
+
+
+def _labels(table: dict | None) -> dict[str, str]:
+    """The labels of the IRIs the page's table shows, so that it shows names, not IRIs."""
+    if not table or "results" not in table:
+        return {}
+    cells = (cell for row in table["results"]["bindings"][:PAGE_ROWS] for cell in row.values())
+    return linked.labels_of(cell["value"] for cell in cells if cell["type"] == "uri")
 
 
 def _error(status: int, message: str, **details) -> Response:
     response = jsonify(error=message, **details)
     response.status_code = status
     return response
-
-
-# Label search for pickers: every label of an entity in either language, ranked exact match, then
-# prefix, then substring; `matched` is the best-ranked label that matched. The parameters are bound as terms (sparql_api/binding.py), never pasted in;
-# an unbound one leaves its filter true (COALESCE of an error); the class test is there only with a class.
-LOOKUP = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX schema: <https://schema.org/>
-SELECT ?iri (MIN(STR(?shown)) AS ?label) (MIN(?rank) AS ?score)
-       (SUBSTR(MIN(CONCAT(STR(?rank), STR(?l))), 2) AS ?matched) WHERE {
-  ?iri skos:prefLabel|skos:altLabel|rdfs:label|foaf:name|schema:name ?l .
-  FILTER(isIRI(?iri))
-  BIND(LCASE(STR(?l)) AS ?lower)
-  FILTER(CONTAINS(?lower, ?q))
-  FILTER(COALESCE(STRSTARTS(STR(?iri), ?prefix), true))
-  #TYPE#
-  BIND(IF(?lower = ?q, 0, IF(STRSTARTS(?lower, ?q), 1, 2)) AS ?rank)
-  OPTIONAL { ?iri skos:prefLabel ?english FILTER(LANGMATCHES(LANG(?english), "en")) }
-  OPTIONAL { ?iri skos:prefLabel|foaf:name|schema:name ?name }
-  BIND(COALESCE(?english, ?name, ?l) AS ?shown)
-}
-GROUP BY ?iri
-ORDER BY ?score LCASE(?label) ?iri
-LIMIT 21
-"""
-LOOKUP_TYPE = "?iri a/rdfs:subClassOf* ?type ."
-LOOKUP_LIMIT = 20
-LOOKUP_TEXT = 200
-
-
-@bp.get("/api/lookup")
-def lookup():
-    """Entities whose label contains `q` (any letter case, English or Norwegian), for pickers and any client:
-    `?q=biobank`, optionally `&type=CLASS-IRI` (instances, subclasses included) and `&prefix=IRI-PREFIX`
-    (e.g. https://w3id.org/nolsi/id/ri/ for infrastructures). JSON: up to 20 results, best first."""
-    from sparql_api.service import Asked
-
-    given = request.args
-    unknown = sorted(set(given) - {"q", "type", "prefix"})
-    if unknown:
-        return _error(
-            400, f"unknown parameter {unknown[0]!r}; /api/lookup takes q, type and prefix", parameter=unknown[0]
-        )
-    text = given.get("q", "").strip()
-    if len(text) > LOOKUP_TEXT:
-        return _error(400, f"parameter 'q' is longer than {LOOKUP_TEXT} characters", parameter="q")
-    values = {"q": pyoxigraph.Literal(text.lower())}
-    for name in ("type", "prefix"):
-        raw = given.get(name, "")
-        if raw:
-            if not catalogue.IRI.match(raw) or len(raw) > catalogue.MAX_VALUE_LENGTH:
-                return _error(400, f"parameter {name!r}: {raw!r} is not an absolute IRI", parameter=name)
-            values[name] = pyoxigraph.NamedNode(raw) if name == "type" else pyoxigraph.Literal(raw)
-    service = current_app.extensions["nolsi.service"]
-    release = service.release()
-    text_of_query = LOOKUP.replace("#TYPE#", LOOKUP_TYPE if "type" in values else "")
-    asked = Asked(text_of_query, "json", None, substitutions=tuple(sorted(values.items())))
-    etag = service.etag(asked, release)
-    answer = service.answer(asked, release)
-    if answer.status != 200:
-        return _error(answer.status, answer.body.decode("utf-8", "replace").strip())
-    rows = json.loads(answer.body)["results"]["bindings"]
-    results = [
-        {"iri": row["iri"]["value"], "label": row["label"]["value"], "matched": row["matched"]["value"]}
-        for row in rows[:LOOKUP_LIMIT]
-    ]
-    response = jsonify(q=text, results=results, more=len(rows) > LOOKUP_LIMIT)
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.set_etag(etag)
-    response.last_modified = release.built
-    return response.make_conditional(request)
 
 
 @bp.get("/api/openapi.json")

@@ -360,3 +360,114 @@ def test_the_editor_asks_for_at_most_its_row_limit_and_says_there_are_more(base:
     assert len(answer["results"]["bindings"]) == 4
     expect(page.locator(".yasr p.result-cut")).to_be_hidden()
     assert page.errors == []
+
+
+# --- every page on a phone, and the search box without JavaScript ---------------------------------
+
+PHONE = {"width": 390, "height": 844}
+PAGES = [
+    "/",
+    "/about",
+    "/doc/ri/elixir-norway",
+    "/doc/ri/elixir-norway?incoming=org:organization&page=2",
+    "/doc/org/uib",
+    "/doc/vocab/data-classification/red",
+    "/graph/elixir-no-about",
+    "/queries",
+    "/queries/infrastructure-nodes",
+    "/queries/fact-provenance",
+    "/ontology",
+    "/shapes",
+    "/releases/",
+    "/releases/latest/",
+    "/browse",
+    "/browse/schema:Organization",
+    "/search?q=bio",
+    "/api/docs",
+    "/sparql",
+]
+
+
+def test_no_page_is_wider_than_a_phone(curated, browser, tmp_path: Path):
+    """At 390 px every page fits the screen (the entity page was 642 px wide, a saved-query page
+    3,409 px): wide tables scroll sideways inside their own box instead of widening the page."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        for path in PAGES:
+            response = page.goto(curated.base + path)
+            assert response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            page.screenshot(path=str(tmp_path / f"phone{re.sub(r'[^a-z0-9]+', '-', path)}.png"), full_page=True)
+            assert width <= PHONE["width"], (path, width)
+        page.goto(curated.base + "/releases/latest/")
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('table')].map(t => [t.scrollWidth, t.clientWidth,
+                 getComputedStyle(t).overflowX])"""
+        )
+        assert any(scroll > client and overflow == "auto" for scroll, client, overflow in boxes), boxes
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_search_box_works_without_javascript(curated, browser, tmp_path: Path):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(curated.base + "/doc/org/uib")
+        box = page.get_by_role("searchbox", name="Search names in English or Norwegian")
+        box.fill("sekvensering")
+        with page.expect_navigation():
+            box.press("Enter")
+        assert urlsplit(page.url).path == "/search" and parse_qs(urlsplit(page.url).query) == {"q": ["sekvensering"]}
+        page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+        with page.expect_navigation():
+            page.locator("ol.hits li a").first.click()
+        assert urlsplit(page.url).path == "/doc/ri/norseq"
+        expect(page.locator("h1")).to_have_text("National Consortium for Sequencing and Personalized Medicine")
+    finally:
+        context.close()
+
+
+def test_result_tables_link_iris_here_with_their_labels_and_number_rows_past_nine(curated, browser, tmp_path: Path):
+    """In the editor's table an IRI of the graph links to its page here, /doc/..., not to w3id.org,
+    and shows its label (the IRI in its title); row numbers from 10 up are whole (they showed "1..")."""
+    query = "SELECT ?ri ?type WHERE { ?ri a nolsi:ResearchInfrastructure, ?type } ORDER BY ?ri ?type"
+    for width in (1280, PHONE["width"]):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(curated.base + "/sparql")
+            expect(page.locator(".yasqe .CodeMirror")).to_be_visible()
+            page.evaluate("query => void nolsiEditor.yasgui.getTab().setQuery(query)", query)
+            page.locator(".yasqe_queryButton:visible").click()
+            elixir = page.locator(".yasr a.iri[href='/doc/ri/elixir-norway']").first
+            expect(elixir).to_have_text("ELIXIR Norway", timeout=20_000)
+            assert elixir.get_attribute("title") == "https://w3id.org/nolsi/id/ri/elixir-norway"
+            expect(page.locator(".yasr a.iri[href='/ontology#ResearchInfrastructure']").first).to_have_text(
+                "research infrastructure"
+            )
+            expect(page.locator(".yasr a.iri[title='https://schema.org/Organization']").first).to_have_text(
+                "schema:Organization"  # no label in the graph: its predeclared prefix
+            )
+            hrefs = page.eval_on_selector_all(".yasr a.iri", "links => links.map(a => a.getAttribute('href'))")
+            assert hrefs and not [h for h in hrefs if h.startswith("https://w3id.org/")]
+            numbers = page.eval_on_selector_all(
+                ".yasr div.rowNumber", "cells => cells.map(c => [c.textContent, c.scrollWidth <= c.clientWidth])"
+            )
+            assert len(numbers) > 10 and numbers[9] == ["10", True]
+            assert all(whole for _, whole in numbers), numbers
+            page.screenshot(path=str(tmp_path / f"editor-labels-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if width == PHONE["width"]:
+                box = page.locator(".yasr .dt-layout-table")
+                assert box.evaluate("b => b.scrollWidth > b.clientWidth && getComputedStyle(b).overflowX == 'auto'")
+            assert errors == []
+        finally:
+            context.close()

@@ -591,6 +591,20 @@ def test_a_saved_query_page_opens_with_its_examples_and_their_answer(curated_ser
         assert f"Answer: <strong>{answer}</strong>" in response.text
 
 
+def test_a_saved_query_page_links_iris_here_with_their_labels(curated_server):
+    """The page's table links an IRI of the graph to its page here, not to w3id.org, with its label
+    as the text and the IRI as the title (it showed raw IRIs leaving the site)."""
+    response = requests.get(
+        f"{curated_server}/queries/infrastructure-nodes", headers={"Accept": "text/html"}, timeout=60
+    )
+    table = response.text[response.text.index('<table class="answer">') :]
+    links = re.findall(r'<a href="([^"]+)" title="([^"]+)"[^>]*>([^<]*)</a>', table)
+    assert links and not [href for href, _, _ in links if href.startswith("https://w3id.org/")]
+    assert ("/doc/ri/elixir-norway", f"{ID}ri/elixir-norway", "ELIXIR Norway") in links
+    assert ("/doc/org/uib", f"{ID}org/uib", "University of Bergen") in links
+    assert ("/doc/vocab/role/head-of-node", "https://w3id.org/nolsi/vocab/role/head-of-node", "Head of node") in links
+
+
 def test_a_field_left_empty_is_still_a_400_that_the_form_shows(curated_server):
     response = requests.get(
         f"{curated_server}/queries/services-for-classification",

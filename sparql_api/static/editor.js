@@ -119,8 +119,105 @@
     }
     line.textContent = notice || "";
     line.hidden = !notice;
+    this.nolsiLabelled = label(this);
     return result;
   };
+
+  /* Result tables: an IRI of this graph links to its page here (/doc/...), as the entity pages do,
+     not to w3id.org; an IRI the graph labels shows its label, the IRI in its title. The labels of an
+     answer's IRIs are asked for once it is shown, and written into the table as they come. */
+  var iriBase = root.getAttribute("data-iri-base") || "";
+  var labels = Object.create(null);  // IRI -> the label to show
+  // The prefixes every query may use undeclared (sparql_api/prologue.py): for IRIs with no label.
+  var predeclared = JSON.parse(root.getAttribute("data-prefixes") || "{}");
+  var LABELLED_BY = ["skos:prefLabel", "rdfs:label", "foaf:name", "schema:name", "dct:title"];
+  var LANGUAGES = ["en", "nb", "", "no", "nn"];
+  var IRIREF = /^[^<>"{}|^`\\\u0000-\u0020]+$/;
+  var MOST_LABELLED = 5000;
+
+  function localHref(iri) {
+    if (!iriBase || iri.indexOf(iriBase) !== 0) return iri;
+    var rest = iri.slice(iriBase.length);
+    if (rest.indexOf("id/") === 0) return "/doc/" + rest.slice(3).replace(/\/+$/, "");
+    if (rest.indexOf("vocab/") === 0) return "/doc/vocab/" + rest.slice(6).replace(/\/+$/, "");
+    return "/" + rest;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function prefixed(iri, prefixes) {
+    for (var name in prefixes || {}) {
+      if (iri.indexOf(prefixes[name]) === 0 && iri.length > prefixes[name].length) {
+        return name + ":" + iri.slice(prefixes[name].length);
+      }
+    }
+    return null;
+  }
+
+  var Table = Yasgui.Yasr.plugins.table;
+  Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
+    var iri = binding.value, href = localHref(iri), name = prefixed(iri, prefixes) || prefixed(iri, predeclared);
+    var text = labels[iri] || name || (this.persistentConfig.compact ? iri : "<" + iri + ">");
+    return "<a class='iri' href='" + escapeHtml(href) + "' title='" + escapeHtml(iri) + "'" +
+      (href === iri ? " target='_blank' rel='noopener noreferrer'" : "") + ">" + escapeHtml(text) + "</a>";
+  };
+
+  function pickLabel(found) {
+    found.sort(function (a, b) {
+      var la = LANGUAGES.indexOf(a.lang), lb = LANGUAGES.indexOf(b.lang);
+      la = la < 0 ? LANGUAGES.length : la;
+      lb = lb < 0 ? LANGUAGES.length : lb;
+      return la - lb || a.rank - b.rank || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+    });
+    return found[0].text;
+  }
+
+  /* Ask the endpoint for the labels of the IRIs of an answer not yet known, then show them. */
+  function label(yasr) {
+    var bindings = (yasr.results && yasr.results.getBindings && yasr.results.getBindings()) || [];
+    var wanted = {}, count = 0;
+    bindings.forEach(function (row) {
+      Object.keys(row).forEach(function (name) {
+        var term = row[name];
+        if (term.type === "uri" && !(term.value in labels) && !wanted[term.value] && IRIREF.test(term.value) &&
+            count < MOST_LABELLED) {
+          wanted[term.value] = true;
+          count++;
+        }
+      });
+    });
+    var iris = Object.keys(wanted);
+    if (!iris.length) return Promise.resolve();
+    var query = "SELECT ?x ?p ?label WHERE { VALUES ?x { " + iris.map(function (iri) { return "<" + iri + ">"; })
+      .join(" ") + " } VALUES ?p { " + LABELLED_BY.join(" ") + " } ?x ?p ?label }";
+    return fetch(endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/sparql-results+json" },
+      body: "query=" + encodeURIComponent(query),
+    })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        var found = {};
+        iris.forEach(function (iri) { labels[iri] = null; });  // asked: not asked again
+        ((answer && answer.results.bindings) || []).forEach(function (row) {
+          (found[row.x.value] = found[row.x.value] || []).push({
+            text: row.label.value,
+            lang: (row.label["xml:lang"] || "").toLowerCase(),
+            rank: LABELLED_BY.indexOf(prefixed(row.p.value, predeclared)),
+          });
+        });
+        Object.keys(found).forEach(function (iri) { labels[iri] = pickLabel(found[iri]); });
+        Array.prototype.forEach.call(yasr.resultsEl.querySelectorAll("a.iri[title]"), function (link) {
+          var shown = labels[link.getAttribute("title")];
+          if (shown) link.textContent = shown;
+        });
+      })
+      .catch(function () { /* the IRIs stay as they are */ });
+  }
 
   var yasgui = new Yasgui(root, {
     persistenceId: "nolsi-yasgui",
@@ -161,5 +258,7 @@
     if (yasr) yasr.nolsiSent = yasqe && yasqe.nolsiSent;
   });
 
-  window.nolsiEditor = { yasgui: yasgui, endpoint: endpoint, openExample: openExample, bounded: bounded, rows: rows };
+  window.nolsiEditor = {
+    yasgui: yasgui, endpoint: endpoint, openExample: openExample, bounded: bounded, rows: rows, localHref: localHref,
+  };
 })();
