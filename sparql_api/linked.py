@@ -95,8 +95,9 @@ def not_acceptable(offered: tuple[formats.Format, ...], html: bool = True) -> Re
     return response
 
 
-@lru_cache(maxsize=1)
 def release() -> engine.Release:
+    """The release served now (`engine.current` looks at the store link again every 50 ms): a page
+    must never carry the ETag or the links of a release that was replaced."""
     return engine.current(current_app.config["NOLSI"].store)
 
 
