@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from sparql_api import engine
 from tests.test_reliability import (
     SIMPLE,
     Launched,
@@ -275,6 +276,7 @@ def test_an_unreadable_store_is_a_clean_503_and_recovers(curated, tmp_path: Path
         target = os.readlink(current)
         current.unlink()
         current.symlink_to("current")
+        time.sleep(engine.RECHECK * 4)  # each worker looks at the store link again after RECHECK seconds
         try:
             for path in (
                 "/-/health",
