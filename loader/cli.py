@@ -416,8 +416,8 @@ def _table(body: bytes) -> str:
     names = results["head"]["vars"]
     rows = [[row.get(n, {}).get("value", "") for n in names] for row in results["results"]["bindings"]]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines) + f"\n({len(rows)} rows)"
 
 

@@ -91,7 +91,8 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
     )
     links: dict[tuple[str, str], int] = {}
     for predicate, target, count in rows(
-        f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {' '.join(LINK_PREDICATES)} }} ?s ?p ?o FILTER(isIRI(?o)) }} GROUP BY ?p ?o"
+        f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {' '.join(LINK_PREDICATES)} }}"
+        " ?s ?p ?o FILTER(isIRI(?o)) } GROUP BY ?p ?o"
     ):
         host = urlsplit(iri(target)).hostname or ""
         if host in AUTHORITIES:

@@ -144,7 +144,7 @@ class _Hashing:
     def __init__(self, dataset: pyoxigraph.Store):
         import multiprocessing
 
-        global _HASHED
+        global _HASHED  # noqa: PLW0603 - the forked worker inherits the dataset; pickling would copy it
         _HASHED = dataset
         try:
             self.pool = multiprocessing.get_context("fork").Pool(1)

@@ -99,7 +99,7 @@ def start(
         return Release(final, None, None, None, None, settings, version, progress)
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     merge = merged_triples(nquads)
-    global _SOURCES
+    global _SOURCES  # noqa: PLW0603 - the forked workers inherit the data; pickling would copy it
     _SOURCES = (nquads, merge, temp, version)  # what the forked workers read: inherited, not pickled
     try:
         pool = multiprocessing.get_context("fork").Pool(min(2, os.cpu_count() or 1))

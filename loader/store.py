@@ -12,6 +12,7 @@ moment therefore leaves `current` pointing at the previous, complete store.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -57,10 +58,8 @@ def sorted_nquads(source: pyoxigraph.Store) -> bytes:
 def give_back_memory() -> None:
     """Return freed heap memory to the system (glibc's malloc_trim): after a big in-memory store
     is dropped its pages stay in the process otherwise, and the bulk loader's come on top."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back this way
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def merge_into_default_graph(source: pyoxigraph.Store) -> None:
@@ -138,10 +137,7 @@ def write(
     """
     store = Path(store)
     with build_lock(store):
-        if is_store(Path(store) / BUILDS / version):
-            dump = None
-        else:
-            dump = dump_for_build(source, store, version)
+        dump = None if is_store(store / BUILDS / version) else dump_for_build(source, store, version)
         return write_dump(dump, store, version, before_switch)
 
 

@@ -32,6 +32,7 @@ faster to query than the on-disk store, docs/benchmarks.md); larger ones are rea
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -219,10 +220,8 @@ class _Writer:
 def _capture(results, syntax, limit: int, header: int, max_bytes: int) -> tuple[bytes, int, bool]:
     """Serialise one-row-per-line results until one row past the limit, then cut at the limit."""
     writer = _Writer(limit + header, max_bytes)
-    try:
+    with contextlib.suppress(_Enough):
         results.serialize(writer, format=syntax)
-    except _Enough:
-        pass
     return _cut(b"".join(writer.parts), limit, header)
 
 
@@ -301,7 +300,8 @@ class _Watchdog:
             time.sleep(self.INTERVAL)
             if self.running and _resident() - self.baseline > self.budget:
                 self.send_lock.acquire()  # never released: the process ends here
-                message = f"The query needed more than the {self.budget >> 20} MiB of memory a query may use, and was stopped."
+                budget = self.budget >> 20
+                message = f"The query needed more than the {budget} MiB of memory a query may use, and was stopped."
                 try:
                     self.connection.send(replace(_plain(503, message), retire=True))
                 finally:
@@ -403,7 +403,7 @@ def _loop(connection: Connection, limits: Limits, store: str, opened, failure: s
                     ),
                     retire=True,
                 )
-            except Exception as error:  # the engine's own failures: report them, keep serving
+            except Exception as error:  # noqa: BLE001 - any failure of one query is its answer; the evaluator serves on
                 answer = _plain(500, f"The query engine failed: {error}")
             finally:
                 watchdog.running = False
@@ -481,10 +481,8 @@ class Evaluator:
         return self.connection.poll(max(seconds, 0))
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.connection.close()
 
     @property
@@ -600,7 +598,8 @@ class Pool:
             evaluator.kill()
             return _plain(
                 503,
-                "The query engine stopped while answering (out of memory or a crash); please retry or simplify the query.",
+                "The query engine stopped while answering (out of memory or a crash); "
+                "please retry or simplify the query.",
             )
         if answer.retire:
             evaluator.kill()

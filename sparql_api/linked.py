@@ -134,18 +134,8 @@ def signposting(links: list[tuple[str, str, str | None]]) -> str:
 
 def render(template: str, **context) -> Response:
     """An HTML page; the templates get the IRI helpers below."""
-    body = render_template(template, href=href, curie=curie, api_docs=api_docs(), **context)
+    body = render_template(template, href=href, curie=curie, **context)
     return Response(body, content_type="text/html; charset=utf-8")
-
-
-def api_docs() -> str:
-    """Where the API is documented: `/api/docs` once it exists, the OpenAPI document until then."""
-    adapter = current_app.url_map.bind("")
-    try:
-        adapter.match("/api/docs", method="GET")
-        return "/api/docs"
-    except Exception:
-        return "/api/openapi.json"
 
 
 # --- the served release -----------------------------------------------------------------------

@@ -139,7 +139,8 @@ def _error(status: int, message: str, **details) -> Response:
 
 
 # Label search for pickers: every label of an entity in either language, ranked exact match, then
-# prefix, then substring; `matched` is the best-ranked label that matched. The parameters are bound as terms (sparql_api/binding.py), never pasted in;
+# prefix, then substring; `matched` is the best-ranked label that matched. The parameters are bound as terms
+# (sparql_api/binding.py), never pasted in;
 # an unbound one leaves its filter true (COALESCE of an error); the class test is there only with a class.
 LOOKUP = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -9,6 +9,7 @@ exception that the web app turns into a 503 with a message.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from loader.settings import Settings
@@ -49,10 +50,8 @@ class QueryService:
         )
         self.pool = Pool(evaluators or settings.evaluators, limits, queue_wait=settings.queue_wait)
         self.cache = cache.AnswerCache(settings.cache_bytes)
-        try:
+        with contextlib.suppress(StoreError):  # no store yet: the caller says so when it asks for the release
             self.pool.prepare(self.release().path)  # the release loads while the server finishes starting
-        except StoreError:
-            pass  # no store yet: the caller says so when it asks for the release
 
     def release(self) -> engine.Release:
         return engine.current(self.settings.store)

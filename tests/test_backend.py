@@ -71,7 +71,8 @@ def test_the_protocol_gives_the_same_bytes_in_every_solutions_format(backend, cu
     # store orders them differently from an on-disk one.
     query = (
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-        "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing ?label LIMIT 40"
+        "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing "
+        "?label LIMIT 40"
     )
     answers = [
         requests.post(base + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=60)

@@ -32,7 +32,8 @@ def test_saved_query_gives_typed_columns(nolsi: Client):
 
 def test_counts_are_integers(nolsi: Client):
     counts = nolsi.sparql(
-        "SELECT (COUNT(*) AS ?n) (1.5 AS ?x) (true AS ?b) ('2020-10-29'^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) WHERE { ?s ?p ?o }"
+        "SELECT (COUNT(*) AS ?n) (1.5 AS ?x) (true AS ?b) "
+        "('2020-10-29'^^<http://www.w3.org/2001/XMLSchema#date> AS ?d) WHERE { ?s ?p ?o }"
     )
     assert str(counts["n"].dtype) == "Int64" and counts["n"][0] > 1000
     assert str(counts["x"].dtype) == "Float64" and counts["x"][0] == 1.5

@@ -24,7 +24,10 @@ from tests.conftest import Page, as_graph
 
 NO_ACCEPT = {"Accept": None}  # requests sends `*/*` unless told to send nothing
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-FUJI = "text/turtle, application/turtle, application/x-turtle;q=0.9, application/rdf+xml, application/n-triples;q=0.9, application/ld+json;q=0.8"
+FUJI = (
+    "text/turtle, application/turtle, application/x-turtle;q=0.9, application/rdf+xml, "
+    "application/n-triples;q=0.9, application/ld+json;q=0.8"
+)
 CHAMPION = "text/turtle, application/n3, application/rdf+xml, application/n-triples, application/ld+json"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # not rdflib's closed DCAT, which warns when pytest probes it
 SCHEMA = Namespace("https://schema.org/")
