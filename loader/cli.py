@@ -10,6 +10,7 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -59,6 +60,8 @@ def _settings(**options) -> Settings:
 class _Progress:
     """Progress lines on stderr when it is a terminal, each with the seconds since the start;
     transient ones (counters) overwrite each other. Nothing when stderr is not a terminal."""
+
+    current: ClassVar[_Progress]  # the one the running command reports to
 
     def __init__(self) -> None:
         import time

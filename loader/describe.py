@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 from loader.namespaces import NOLSI
 from loader.settings import Settings
+from loader.typed import in_memory, solutions
 
 SCHEMA = Namespace("https://schema.org/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -35,6 +36,17 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
     "rdf": "application/rdf+xml",
 }
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file of the release: name, size and SHA-256, known without reading it back."""
+
+    name: str
+    size: int
+    sha256: str
+
+
 # Outgoing links, grouped by the authority whose identifiers they use.
 AUTHORITIES = {
     "ror.org": ("ror", "Research Organization Registry (ROR)"),
@@ -76,7 +88,7 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
     """The statistics of a store whose default graph is the merge of its named graphs."""
 
     def rows(query: str) -> list[list[str]]:
-        tsv = store.query(query).serialize(format=pyoxigraph.QueryResultsFormat.TSV).decode()
+        tsv = in_memory(solutions(store.query(query)).serialize(format=pyoxigraph.QueryResultsFormat.TSV)).decode()
         return [line.split("\t") for line in tsv.splitlines()[1:]]
 
     def number(text: str) -> int:
@@ -128,7 +140,7 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
 
 
 def descriptions(
-    settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]
+    settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, Written]
 ) -> dict[str, Graph]:
     return {
         "void.ttl": void(settings, version, stats, files),
@@ -147,7 +159,7 @@ def iris(settings: Settings, version: str) -> dict[str, URIRef]:
     }
 
 
-def void(settings: Settings, version: str, stats: Statistics, files: dict[str, bytes]) -> Graph:
+def void(settings: Settings, version: str, stats: Statistics, files: dict[str, Written]) -> Graph:
     graph = _graph()
     ids = iris(settings, version)
     dataset = ids["dataset"]
@@ -176,7 +188,7 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
         graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     for name in files:
         graph.add((dataset, VOID.dataDump, URIRef(f"{ids['release']}{name}")))
-    for predicate, value in (
+    for statistic, value in (
         (VOID.triples, stats.triples),
         (VOID.entities, stats.entities),
         (VOID.distinctSubjects, stats.subjects),
@@ -184,7 +196,7 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
         (VOID.classes, len(stats.classes)),
         (VOID.properties, len(stats.properties)),
     ):
-        graph.add((dataset, predicate, Literal(value)))
+        graph.add((dataset, statistic, Literal(value)))
     graph.add((dataset, DCAT3_VERSION, Literal(version)))
     for cls, count in stats.classes.items():
         part = URIRef(f"{base}void/class/{_slug(cls)}")
@@ -207,7 +219,7 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
     for (predicate, authority), count in stats.links.items():
         linkset = URIRef(f"{base}void/linkset/{authority}-{_slug(predicate)}")
         target = URIRef(f"{base}void/authority/{authority}")
-        label = next(label for key, label in AUTHORITIES.values() if key == authority)
+        title = next(title for key, title in AUTHORITIES.values() if key == authority)
         graph.add((dataset, VOID.subset, linkset))
         graph.add((linkset, RDF.type, VOID.Linkset))
         graph.add((linkset, VOID.subjectsTarget, dataset))
@@ -215,11 +227,11 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
         graph.add((linkset, VOID.linkPredicate, URIRef(predicate)))
         graph.add((linkset, VOID.triples, Literal(count)))
         graph.add((target, RDF.type, VOID.Dataset))
-        graph.add((target, RDFS.label, Literal(label, lang="en")))
+        graph.add((target, RDFS.label, Literal(title, lang="en")))
     return graph
 
 
-def dcat(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]) -> Graph:
+def dcat(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, Written]) -> Graph:
     graph = _graph()
     ids = iris(settings, version)
     catalog, dataset, service = ids["catalog"], ids["dataset"], ids["service"]
@@ -279,13 +291,13 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
         graph.add((distribution, DCAT.mediaType, URIRef(IANA + MEDIA_TYPES[suffix])))
         if name.endswith(".gz"):
             graph.add((distribution, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
-        graph.add((distribution, DCAT.byteSize, Literal(_size(body), datatype=XSD.nonNegativeInteger)))
+        graph.add((distribution, DCAT.byteSize, Literal(body.size, datatype=XSD.nonNegativeInteger)))
         graph.add((distribution, DCTERMS.license, LICENCE))
         checksum = BNode()
         graph.add((distribution, SPDX.checksum, checksum))
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        graph.add((checksum, SPDX.checksumValue, Literal(_sha256(body), datatype=XSD.hexBinary)))
+        graph.add((checksum, SPDX.checksumValue, Literal(body.sha256, datatype=XSD.hexBinary)))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCTERMS.title, Literal("nolsi SPARQL endpoint", lang="en")))
     graph.add((service, DCAT.endpointURL, ids["endpoint"]))
@@ -294,15 +306,6 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((service, DCAT.servesDataset, dataset))
     graph.add((service, DCTERMS.license, LICENCE))
     return graph
-
-
-def _size(body) -> int:
-    """A file given as its bytes, or as what `loader.publish` knows of it (size and digest)."""
-    return len(body) if isinstance(body, bytes) else body.size
-
-
-def _sha256(body) -> str:
-    return hashlib.sha256(body).hexdigest() if isinstance(body, bytes) else body.sha256
 
 
 def _graph() -> Graph:

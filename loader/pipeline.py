@@ -165,6 +165,8 @@ class _Hashing:
 
 
 def _sorted_nquads_of_inherited() -> bytes:
+    if _HASHED is None:
+        raise RuntimeError("runs in the process `_Hashing` forks, which inherits _HASHED")
     return store.sorted_nquads(_HASHED)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import shutil
 import tempfile
@@ -23,8 +24,10 @@ from pyoxigraph import RdfFormat
 from rdflib import Graph
 
 from loader import describe
+from loader.describe import Written
 from loader.namespaces import PREFIXES
 from loader.settings import Settings
+from loader.typed import in_memory
 
 RELEASES = "releases"
 
@@ -54,15 +57,6 @@ def file_name(version: str, dump: Dump) -> str:
 
 
 GZIP_LEVEL = 6  # zlib's default: a third faster than 9 for files a few per cent bigger
-
-
-@dataclass(frozen=True)
-class Written:
-    """A file of the release: name, size and SHA-256, known without reading it back."""
-
-    name: str
-    size: int
-    sha256: str
 
 
 def publish(
@@ -96,57 +90,70 @@ def start(
     root.mkdir(parents=True, exist_ok=True)
     final = root / version
     if final.is_dir():
-        return Release(final, None, None, None, None, settings, version, progress)
+        return Release(final, None, settings, version, progress)
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     merge = merged_triples(nquads)
     global _SOURCES  # noqa: PLW0603 - the forked workers inherit the data; pickling would copy it
     _SOURCES = (nquads, merge, temp, version)  # what the forked workers read: inherited, not pickled
+    processes = min(2, os.cpu_count() or 1)
     try:
-        pool = multiprocessing.get_context("fork").Pool(min(2, os.cpu_count() or 1))
+        pool = multiprocessing.get_context("fork").Pool(processes)
         pending = pool.map_async(_write_dump, range(len(DUMPS)), chunksize=1)
     finally:
         _SOURCES = None
     pool.close()
-    progress(f"writing {len(DUMPS)} dumps of {len(nquads) >> 20} MB of N-Quads in {pool._processes} processes")
+    progress(f"writing {len(DUMPS)} dumps of {len(nquads) >> 20} MB of N-Quads in {processes} processes")
     stats = describe.statistics_of(dataset) if dataset is not None else describe.statistics(merge, nquads)
-    return Release(final, temp, pool, pending, (report, stats), settings, version, progress)
+    return Release(final, _Writing(temp, pool, pending, report, stats), settings, version, progress)
+
+
+@dataclass
+class _Writing:
+    """A release folder being written: its temporary name, the dump workers and what the
+    descriptions need once the dumps are done."""
+
+    temp: Path
+    pool: multiprocessing.pool.Pool
+    pending: multiprocessing.pool.AsyncResult[list[Written]]
+    report: Graph | None
+    stats: describe.Statistics
 
 
 @dataclass
 class Release:
+    """A release being published; `writing` is None when its folder exists already."""
+
     final: Path
-    temp: Path | None
-    pool: object
-    pending: object
-    extra: tuple | None
+    writing: _Writing | None
     settings: Settings
     version: str
     progress: Callable[[str], None]
 
     def abandon(self) -> None:
         """Stop the workers and remove the unfinished folder (the build failed after `start`)."""
-        if self.temp is None or not self.temp.exists():
+        work = self.writing
+        if work is None or not work.temp.exists():
             return
-        self.pool.terminate()
-        self.pool.join()
-        shutil.rmtree(self.temp, ignore_errors=True)
+        work.pool.terminate()
+        work.pool.join()
+        shutil.rmtree(work.temp, ignore_errors=True)
 
     def finish(self) -> Path:
-        if self.temp is None:
+        work = self.writing
+        if work is None:
             return self.final
         try:
-            written = self.pending.get()
+            written = work.pending.get()
         except BaseException:
             self.abandon()
             raise
         finally:
-            self.pool.join()
-        report, stats = self.extra
+            work.pool.join()
         self.progress(f"wrote dumps: {sum(w.size for w in written) >> 20} MB compressed")
         published = datetime.now(UTC).replace(microsecond=0)
         files = {w.name: w for w in sorted(written, key=lambda w: w.name)}
-        temp, settings = self.temp, self.settings
-        for name, graph in describe.descriptions(settings, self.version, published, stats, files).items():
+        temp, settings, report = work.temp, self.settings, work.report
+        for name, graph in describe.descriptions(settings, self.version, published, work.stats, files).items():
             (temp / name).write_bytes(turtle(graph))
         if report is not None:
             (temp / "shacl-report.ttl").write_bytes(turtle(report))
@@ -159,11 +166,13 @@ class Release:
         return self.final
 
 
-_SOURCES: tuple | None = None
+_SOURCES: tuple[bytes, bytes, Path, str] | None = None
 
 
 def _write_dump(index: int) -> Written:
     """In a worker: serialise one dump from the sorted N-Quads or their merge, compress, write."""
+    if _SOURCES is None:
+        raise RuntimeError("_write_dump runs in a worker forked by `start`, which sets _SOURCES")
     nquads, merge, folder, version = _SOURCES
     dump = DUMPS[index]
     body = (
@@ -207,7 +216,7 @@ def turtle(graph: Graph) -> bytes:
     lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)))  # by subject
     triples = pyoxigraph.parse(b"".join(lines), format=RdfFormat.N_TRIPLES)
     prefixes = dict(sorted((prefix, str(namespace)) for prefix, namespace in graph.namespaces() if prefix))
-    return pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes)
+    return in_memory(pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
 def _serialize(lines: bytes, dump: Dump) -> bytes:
@@ -215,10 +224,12 @@ def _serialize(lines: bytes, dump: Dump) -> bytes:
     if dump.format == source:
         return lines
     parsed = pyoxigraph.parse(lines, format=source)
-    return pyoxigraph.serialize(
-        parsed,
-        format=dump.format,
-        prefixes=PREFIXES if dump.format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None,
+    return in_memory(
+        pyoxigraph.serialize(
+            parsed,
+            format=dump.format,
+            prefixes=PREFIXES if dump.format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None,
+        )
     )
 
 

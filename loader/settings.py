@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,12 +66,12 @@ class Settings:
     )
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then `NOLSI_*` variables, then `overrides` (None values are ignored)."""
-        environ = os.environ if environ is None else environ
+        variables = os.environ if environ is None else environ
         values = {}
         for f in dataclasses.fields(cls):
-            raw = environ.get(f"NOLSI_{f.name.upper()}")
+            raw = variables.get(f"NOLSI_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -25,6 +25,7 @@ from pathlib import Path
 import pyoxigraph
 
 from loader.publish import RELEASES
+from loader.typed import in_memory
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -42,14 +43,16 @@ def sorted_nquads(source: pyoxigraph.Store) -> bytes:
     only those: a blank node's canonical name depends on the quads it is in and on no others, so
     the rest (most of the data) is sorted as Oxigraph wrote it, with no Python object per quad.
     """
-    lines = source.dump(format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
+    lines = in_memory(source.dump(format=pyoxigraph.RdfFormat.N_QUADS)).splitlines(keepends=True)
     if any(b"_:" in line for line in lines):
         blank = b"".join(line for line in lines if b"_:" in line)  # "_:" in a literal only costs time
         lines = [line for line in lines if b"_:" not in line]
         canonical = pyoxigraph.Dataset(pyoxigraph.parse(blank, format=pyoxigraph.RdfFormat.N_QUADS))
         del blank
         canonical.canonicalize(pyoxigraph.CanonicalizationAlgorithm.UNSTABLE)
-        lines += pyoxigraph.serialize(canonical, format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
+        lines += in_memory(pyoxigraph.serialize(canonical, format=pyoxigraph.RdfFormat.N_QUADS)).splitlines(
+            keepends=True
+        )
         del canonical
     lines.sort()
     return b"".join(lines)

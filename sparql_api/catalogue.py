@@ -25,6 +25,7 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode
 
 from loader.namespaces import ID, VOCAB
+from loader.typed import solutions
 from sparql_api import binding
 
 Term = NamedNode | Literal
@@ -314,11 +315,13 @@ def _scheme(scheme: str, ontology_dir: Path, where: str) -> tuple[str, tuple[str
     namespace = f"{VOCAB}{scheme}/"
     store = pyoxigraph.Store()
     store.load(path=path)
-    concepts = store.query(
-        "SELECT ?c ?scheme WHERE { ?c a <http://www.w3.org/2004/02/skos/core#Concept> ; "
-        "<http://www.w3.org/2004/02/skos/core#inScheme> ?scheme "
-        "OPTIONAL { ?c <https://w3id.org/nolsi/ontology#rank> ?rank } } ORDER BY ?rank ?c",
-        substitutions={pyoxigraph.Variable("scheme"): pyoxigraph.NamedNode(namespace)},
+    concepts = solutions(
+        store.query(
+            "SELECT ?c ?scheme WHERE { ?c a <http://www.w3.org/2004/02/skos/core#Concept> ; "
+            "<http://www.w3.org/2004/02/skos/core#inScheme> ?scheme "
+            "OPTIONAL { ?c <https://w3id.org/nolsi/ontology#rank> ?rank } } ORDER BY ?rank ?c",
+            substitutions={pyoxigraph.Variable("scheme"): pyoxigraph.NamedNode(namespace)},
+        )
     )
     values = tuple(s["c"].value[len(namespace) :] for s in concepts if s["c"].value.startswith(namespace))
     if not values:

@@ -44,7 +44,8 @@ def respond() -> Response:
     response.headers["Vary"] = "Accept"
     response.set_etag(engine.etag(release, "service-description", request.base_url, chosen.name))
     response.last_modified = release.built
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304, 412 or 206 set on the response itself
+    return response
 
 
 def examples() -> list[dict]:
@@ -81,11 +82,11 @@ def graph(endpoint: str, release: engine.Release) -> Graph:
     sd.add((service, NOLSI.queryTimeout, Literal(settings.query_timeout, datatype=XSD.decimal)))
     sd.add((service, NOLSI.resultRowLimit, Literal(settings.row_limit)))
     sd.add((service, DCAT3_VERSION, Literal(release.version)))
-    for prefix, namespace in PREFIXES.items():  # predeclared (sparql_api/prologue.py), as SHACL prefix declarations
+    for prefix, iri in PREFIXES.items():  # predeclared (sparql_api/prologue.py), as SHACL prefix declarations
         declaration = BNode(f"prefix-{prefix}")
         sd.add((service, SH.declare, declaration))
         sd.add((declaration, SH.prefix, Literal(prefix)))
-        sd.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
+        sd.add((declaration, SH.namespace, Literal(iri, datatype=XSD.anyURI)))
 
     dataset, default = BNode("dataset"), BNode("default")
     sd.add((service, SD.defaultDataset, dataset))
@@ -94,11 +95,11 @@ def graph(endpoint: str, release: engine.Release) -> Graph:
     sd.add((default, RDF.type, SD.Graph))
     counts = graph_counts(release)
     sd.add((default, VOID.triples, Literal(counts.pop(None, 0))))
-    for name, triples in counts.items():
+    for graph_name, triples in counts.items():
         named, described = BNode(), BNode()
         sd.add((dataset, SD.namedGraph, named))
         sd.add((named, RDF.type, SD.NamedGraph))
-        sd.add((named, SD.name, URIRef(name)))
+        sd.add((named, SD.name, URIRef(str(graph_name))))
         sd.add((named, SD.graph, described))
         sd.add((described, RDF.type, SD.Graph))
         sd.add((described, VOID.triples, Literal(triples)))

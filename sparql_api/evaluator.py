@@ -42,6 +42,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from multiprocessing import reduction
@@ -50,6 +51,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
+from loader.typed import in_memory
 from sparql_api import binding, formats, guard, prologue, remote
 
 Term = NamedNode | pyoxigraph.Literal
@@ -161,12 +163,13 @@ def _serialize(results, job: Job, answer_bytes: int) -> Answer:
             return _not_acceptable("SELECT and ASK results", formats.SOLUTIONS)
         target = formats.BY_NAME[job.solutions_format]
         if isinstance(results, QueryBoolean):
-            return Answer(200, results.serialize(format=target.engine), target.content_type, "boolean", 1)
+            body = in_memory(results.serialize(format=target.results_syntax))
+            return Answer(200, body, target.content_type, "boolean", 1)
         lines, rows, truncated = _capture(results, QueryResultsFormat.TSV, job.row_limit, 1, answer_bytes)
-        if target.engine != QueryResultsFormat.TSV:
+        if target.results_syntax != QueryResultsFormat.TSV:
             lines = _convert(
                 lambda: pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(
-                    format=target.engine
+                    format=target.results_syntax
                 ),
                 target,
             )
@@ -179,9 +182,11 @@ def _serialize(results, job: Job, answer_bytes: int) -> Answer:
         lines, rows, truncated = _cut(results, job.row_limit, 0)
     else:
         lines, rows, truncated = _capture(results, RdfFormat.N_TRIPLES, job.row_limit, 0, answer_bytes)
-    if target.engine not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+    if target.graph_syntax not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
         lines = _convert(
-            lambda: pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine),
+            lambda: pyoxigraph.serialize(
+                pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.graph_syntax
+            ),
             target,
         )
     return Answer(200, lines, target.content_type, "graph", rows, truncated)
@@ -236,9 +241,9 @@ def _cut(text: bytes, limit: int, header: int) -> tuple[bytes, int, bool]:
     return text[: end + 1], limit, True
 
 
-def _convert(write, target: formats.Format) -> bytes:
+def _convert(write: Callable[[], bytes | None], target: formats.Format) -> bytes:
     try:
-        return write()
+        return in_memory(write())
     except (SyntaxError, ValueError, OSError) as error:  # e.g. one value beyond the parser's 16 MiB buffer
         raise _Unwritable(f"The answer cannot be written as {target.media_type}: {error}") from None
 

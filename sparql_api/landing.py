@@ -84,7 +84,7 @@ def _description(dcat_path: str, _dcat_mtime: float, void_path: str, _void_mtime
     dcat, void = linked.graph_of(Path(dcat_path)), linked.graph_of(Path(void_path))
     dataset = next(dcat.subjects(RDF.type, DCAT.Dataset))
     downloads = []
-    for distribution in sorted(dcat.objects(dataset, DCAT.distribution)):
+    for distribution in linked.ordered(dcat.objects(dataset, DCAT.distribution)):
         media = str(dcat.value(distribution, DCAT.mediaType)).removeprefix(IANA)
         checksum = dcat.value(distribution, SPDX.checksum)
         url = str(dcat.value(distribution, DCAT.downloadURL))
@@ -94,20 +94,19 @@ def _description(dcat_path: str, _dcat_mtime: float, void_path: str, _void_mtime
                 url=url,
                 media_type=media,
                 compressed=(distribution, DCAT.compressFormat, URIRef(IANA + GZIP)) in dcat,
-                size=int(dcat.value(distribution, DCAT.byteSize)),
+                size=linked.integer(dcat.value(distribution, DCAT.byteSize)),
                 sha256=str(dcat.value(checksum, SPDX.checksumValue)) if checksum else "",
             )
         )
 
     def count(predicate) -> int:  # the VoID dataset has the DCAT dataset's IRI
-        value = void.value(dataset, predicate)
-        return int(value) if value is not None else 0
+        return linked.integer(void.value(dataset, predicate), 0)
 
     links: dict[str, int] = {}
     for linkset in void.subjects(RDF.type, VOID.Linkset):
         target = void.value(linkset, VOID.objectsTarget)
         label = str(void.value(target, RDFS.label) or target)
-        links[label] = links.get(label, 0) + int(void.value(linkset, VOID.triples) or 0)
+        links[label] = links.get(label, 0) + linked.integer(void.value(linkset, VOID.triples), 0)
     publisher = dcat.value(dataset, DCTERMS.publisher)
     return Description(
         dataset=str(dataset),
@@ -191,7 +190,7 @@ def links(about: Description) -> str:
 @bp.get("/", defaults={"suffix": None})
 @bp.get("/index.<any(html, ttl, jsonld, rdf, nt):suffix>")
 def index(suffix: str | None):
-    chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(linked.TRIPLE_FORMATS, suffix)
     if chosen is None:
         return linked.not_acceptable(linked.TRIPLE_FORMATS)
     about = describe()

@@ -9,15 +9,18 @@ ETag is known before any work is done, and a revalidating client gets its 304 wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph
+import rdflib
 from flask import Response, abort, current_app, render_template, request
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
+from rdflib.term import Identifier, Node
 
-from loader import namespaces, publish
+from loader import namespaces, publish, typed
 from loader.namespaces import BASE
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
@@ -68,7 +71,7 @@ def choose(
     names text/html at least as high as the alternatives (a browser) and to one that sends no
     Accept header at all (FAIR-Checker, a bare `GET`); `*/*` alone gets the first of `offered`.
     """
-    name = suffix or request.args.get("format")
+    name = SUFFIXES.get(suffix, suffix) if suffix else request.args.get("format")
     if name:
         if name == "html":
             return HTML if html else None
@@ -120,7 +123,8 @@ def finish(response: Response, tag: str, links: str = "", cache: str = "public, 
     response.headers["Cache-Control"] = cache
     if links:
         response.headers["Link"] = links
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304, 412 or 206 set on the response itself
+    return response
 
 
 def rdf_response(body: bytes, chosen: formats.Format) -> Response:
@@ -169,6 +173,20 @@ def graph_of(path: Path) -> Graph:
     return parsed(str(path), path.stat().st_mtime)
 
 
+def ordered(nodes: Iterable[Node]) -> list[Identifier]:
+    """Terms of a parsed file in rdflib's order; rdflib types them as `Node`, which has no order."""
+    return sorted(node for node in nodes if isinstance(node, Identifier))
+
+
+def integer(node: Node | None, default: int | None = None) -> int:
+    """The value of an integer literal of a release file; `default` when there is none."""
+    if isinstance(node, rdflib.Literal):
+        return int(node)
+    if default is None:
+        raise ValueError(f"{node!r} is not an integer literal")
+    return default
+
+
 @lru_cache(maxsize=64)
 def _converted(path: str, mtime: float, name: str) -> bytes:
     return formats.serialize(parsed(path, mtime), formats.BY_NAME[name])
@@ -184,12 +202,24 @@ def convert(path: Path, chosen: formats.Format) -> bytes:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def select(query: str, **terms: str) -> list[dict[str, object]]:
+# What a solution binds a variable to (the data has no RDF 1.2 triple terms).
+Term = NamedNode | BlankNode | Literal
+
+
+def select(query: str, **terms: str) -> list[dict[str, Term]]:
     """Solutions of a SELECT, with each variable named in `terms` bound to that IRI (sparql_api/binding.py)."""
     answer = _evaluate(query, terms, "json", None)
-    results = pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON)
+    results = typed.solutions(pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON))
     names = [v.value for v in results.variables]
     return [{n: s[n] for n in names if s[n] is not None} for s in results]
+
+
+def quad(s: Term, p: Term, o: Term, g: Term | DefaultGraph) -> Quad:
+    """A quad of terms a SELECT bound: SPARQL binds only IRIs and blank nodes where a pattern has
+    a subject or a graph name, and only IRIs where it has a predicate."""
+    if isinstance(s, Literal) or not isinstance(p, NamedNode) or isinstance(g, Literal):
+        raise TypeError(f"not a quad: {s} {p} {o} {g}")
+    return Quad(s, p, o, g)
 
 
 def construct(query: str, **terms: str) -> list[pyoxigraph.Triple]:
@@ -212,12 +242,13 @@ def _evaluate(query: str, terms: dict[str, str], solutions: str | None, graphs: 
 
 def serialize(statements: list, chosen: formats.Format) -> bytes:
     """Triples or quads in the chosen syntax; triples go to the default graph of a quad syntax."""
-    if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+    syntax = chosen.graph_syntax
+    if syntax in (RdfFormat.N_QUADS, RdfFormat.TRIG):
         statements = [
             s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph()) for s in statements
         ]
-    prefixes = PREFIXES if chosen.engine in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
-    return pyoxigraph.serialize(statements, format=chosen.engine, prefixes=prefixes)
+    prefixes = PREFIXES if syntax in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
+    return typed.in_memory(pyoxigraph.serialize(statements, format=syntax, prefixes=prefixes))
 
 
 # --- showing IRIs -----------------------------------------------------------------------------

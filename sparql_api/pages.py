@@ -104,7 +104,7 @@ def document(rest: str):
         abort(404)
     key, suffix = match["key"], match["suffix"]
     iri = iri_of(key)
-    chosen = linked.choose(formats.GRAPHS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(formats.GRAPHS, suffix)
     if chosen is None:
         return linked.not_acceptable(formats.GRAPHS)
     host = request.host_url
@@ -140,7 +140,7 @@ def description(iri: str, key: str, chosen: formats.Format) -> bytes:
         rows = linked.select(QUADS, entity=iri)
         if not rows:
             abort(404, f"Nothing is known about <{iri}>.")
-        quads = sorted({Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
+        quads = sorted({linked.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
         about = _page_statements(page, iri, linked.select(SOURCES, entity=iri))
         return linked.serialize(quads + about, chosen)
     triples = linked.construct(DESCRIPTION, entity=iri, page=page)
@@ -162,7 +162,7 @@ def _page_statements(page: str, iri: str, sources: list[dict]) -> list[Quad]:
     for row in sources:
         if "doc" in row:
             statements.add(Quad(subject, NamedNode(PROV_DERIVED), row["doc"], default))
-            statements.add(Quad(row["g"], NamedNode(PROV_DERIVED), row["doc"], default))
+            statements.add(linked.quad(row["g"], NamedNode(PROV_DERIVED), row["doc"], default))
     return sorted(statements, key=str)
 
 
@@ -391,7 +391,7 @@ def graph(name: str):
         abort(404)
     stem, suffix = match["stem"], match["suffix"]
     iri = f"{GRAPH}{stem}"
-    chosen = linked.choose(formats.GRAPHS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(formats.GRAPHS, suffix)
     if chosen is None:
         return linked.not_acceptable(formats.GRAPHS)
     host = request.host_url
@@ -411,7 +411,7 @@ def graph(name: str):
         rows = linked.select(GRAPH_QUADS, graph=iri)
         if not rows:
             abort(404, f"There is no graph <{iri}>.")
-        quads = sorted((Quad(r["s"], r["p"], r["o"], NamedNode(iri)) for r in rows), key=str)
+        quads = sorted((linked.quad(r["s"], r["p"], r["o"], NamedNode(iri)) for r in rows), key=str)
         response = linked.rdf_response(linked.serialize(quads, chosen), chosen)
     else:
         triples = linked.construct(GRAPH_TRIPLES, graph=iri)

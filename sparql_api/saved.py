@@ -11,6 +11,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from werkzeug.datastructures import MultiDict
 
+from loader import typed
 from sparql_api import binding, catalogue, engine, formats, protocol, sparql
 from sparql_api.description import wants_html
 
@@ -208,7 +209,8 @@ def lookup():
     response.headers["Cache-Control"] = "public, no-cache"
     response.set_etag(etag)
     response.last_modified = release.built
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304, 412 or 206 set on the response itself
+    return response
 
 
 @bp.get("/api/openapi.json")
@@ -304,12 +306,13 @@ def _operation(query: catalogue.SavedQuery) -> dict:
 
 def _content(query: catalogue.SavedQuery) -> dict:
     """A schema per format: SPARQL JSON with the query's own columns, text for the rest."""
-    text = {"schema": {"$ref": "#/components/schemas/Text"}}
+    text: dict[str, object] = {"schema": {"$ref": "#/components/schemas/Text"}}
     if query.form in ("CONSTRUCT", "DESCRIBE"):
         return {
             f.media_type: {"schema": {"$ref": "#/components/schemas/JSONLD"}} if f.name == "jsonld" else text
             for f in formats.GRAPHS
         }
+    json_schema: dict[str, object]
     if query.form == "ASK":
         json_schema = {"$ref": "#/components/schemas/Boolean"}
     else:
@@ -339,7 +342,7 @@ def _content(query: catalogue.SavedQuery) -> dict:
                 },
             },
         }
-    content = {f.media_type: text for f in formats.SOLUTIONS}
+    content: dict[str, dict[str, object]] = {f.media_type: text for f in formats.SOLUTIONS}
     content[formats.BY_NAME["json"].media_type] = {"schema": json_schema}
     return content
 
@@ -348,8 +351,8 @@ def _content(query: catalogue.SavedQuery) -> dict:
 def _columns(query: catalogue.SavedQuery) -> tuple[str, ...]:
     """The variables a SELECT projects, in order: from running it, parameters bound, on an empty store."""
     probe = {p.name: pyoxigraph.NamedNode("urn:nolsi:probe") for p in query.parameters}
-    solutions = pyoxigraph.Store().query(binding.write(query.text, probe))
-    return tuple(v.value for v in solutions.variables)
+    probed = typed.solutions(pyoxigraph.Store().query(binding.write(query.text, probe)))
+    return tuple(v.value for v in probed.variables)
 
 
 def _typed(parameter: catalogue.Parameter, raw: str):
@@ -364,7 +367,7 @@ def _typed(parameter: catalogue.Parameter, raw: str):
 
 
 def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
-    schema = {
+    schemas: dict[str, dict[str, object]] = {
         "iri": {"type": "string", "format": "iri"},
         "entity": {"type": "string"},
         "concept": {"type": "string"},
@@ -374,7 +377,8 @@ def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
         "decimal": {"type": "number"},
         "date": {"type": "string", "format": "date"},
         "boolean": {"type": "boolean"},
-    }[parameter.type]
+    }
+    schema = schemas[parameter.type]
     if parameter.values:
         schema = {**schema, "enum": list(parameter.values)}
     if parameter.default is not None:

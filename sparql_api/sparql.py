@@ -47,8 +47,8 @@ def run(
     release = service.release()
     asked = Asked(
         query,
-        solutions and solutions.name,
-        graphs and graphs.name,
+        solutions.name if solutions else None,
+        graphs.name if graphs else None,
         default_graphs,
         named_graphs,
         substitutions,
@@ -74,7 +74,9 @@ def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
     response.headers["Result-Row-Limit"] = str(current_app.config["NOLSI"].row_limit)
     response.set_etag(etag)
     response.last_modified = release.built
-    return response.make_conditional(request) if request.method in ("GET", "HEAD") else response
+    if request.method in ("GET", "HEAD"):
+        response.make_conditional(request)  # 304, 412 or 206 set on the response itself
+    return response
 
 
 def _not_modified(etag: str, release: engine.Release) -> Response:
