@@ -328,8 +328,8 @@ def query_command(
     else:
         service = QueryService(settings, evaluators=1)
         try:
-            release = _run(service.release)
-            answer = service.answer(Asked(text, fmt, "turtle", substitutions=bound), release)
+            build = _run(service.served)
+            answer = service.answer(Asked(text, fmt, "turtle", substitutions=bound), build)
         except Unanswered as error:
             raise Failure(f"nolsi: {error}") from None
         finally:

@@ -17,6 +17,7 @@ from pyoxigraph import RdfFormat
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
+from loader import layout
 from loader.namespaces import NOLSI
 from loader.settings import Settings
 from loader.typed import in_memory, solutions
@@ -143,8 +144,8 @@ def descriptions(
     settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, Written]
 ) -> dict[str, Graph]:
     return {
-        "void.ttl": void(settings, version, stats, files),
-        "dcat.ttl": dcat(settings, version, published, stats, files),
+        layout.VOID: void(settings, version, stats, files),
+        layout.DCAT: dcat(settings, version, published, stats, files),
     }
 
 

@@ -23,13 +23,11 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 from rdflib import Graph
 
-from loader import describe
+from loader import describe, layout
 from loader.describe import Written
 from loader.namespaces import PREFIXES
 from loader.settings import Settings
 from loader.typed import in_memory
-
-RELEASES = "releases"
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,9 @@ class Dump:
     holds: str  # "graphs": every named graph; "merge": the default graph, the merge of them all
     compress: bool
 
+    def file_name(self, version: str) -> str:
+        return layout.dump_name(version, self.suffix, self.compress)
+
 
 DUMPS = (
     Dump("nq", RdfFormat.N_QUADS, "graphs", True),
@@ -50,10 +51,6 @@ DUMPS = (
     Dump("jsonld", RdfFormat.JSON_LD, "merge", True),
     Dump("rdf", RdfFormat.RDF_XML, "merge", True),
 )
-
-
-def file_name(version: str, dump: Dump) -> str:
-    return f"nolsi-{version}.{dump.suffix}" + (".gz" if dump.compress else "")
 
 
 GZIP_LEVEL = 6  # zlib's default: a third faster than 9 for files a few per cent bigger
@@ -86,9 +83,8 @@ def start(
     `dataset`, when given, holds the same data as `nquads` with the merge in its default graph;
     the VoID statistics are computed on it instead of on a new store.
     """
-    root = Path(settings.store) / RELEASES
+    root, final = layout.releases(settings.store), layout.release(settings.store, version)
     root.mkdir(parents=True, exist_ok=True)
-    final = root / version
     if final.is_dir():
         return Release(final, None, settings, version, progress)
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
@@ -156,7 +152,7 @@ class Release:
         for name, graph in describe.descriptions(settings, self.version, published, work.stats, files).items():
             (temp / name).write_bytes(turtle(graph))
         if report is not None:
-            (temp / "shacl-report.ttl").write_bytes(turtle(report))
+            (temp / layout.SHACL_REPORT).write_bytes(turtle(report))
         for folder in (settings.ontology_dir, settings.shapes_dir):
             if folder.is_dir():
                 shutil.copytree(folder, temp / folder.name, ignore=shutil.ignore_patterns("*~", ".*"))
@@ -180,7 +176,7 @@ def _write_dump(index: int) -> Written:
         if dump.holds == "graphs" and dump.format == RdfFormat.N_QUADS
         else _serialize(nquads if dump.holds == "graphs" else merge, dump)
     )
-    name = file_name(version, dump)
+    name = dump.file_name(version)
     data = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if dump.compress else body
     (folder / name).write_bytes(data)
     return Written(name, len(data), hashlib.sha256(data).hexdigest())
@@ -240,4 +236,4 @@ def _checksums(folder: Path, known: dict[str, str]) -> None:
         name = path.relative_to(folder).as_posix()
         digest = known.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
         lines.append(f"{digest}  {name}\n")
-    (folder / "SHA256SUMS").write_text("".join(lines))
+    (folder / layout.CHECKSUMS).write_text("".join(lines))

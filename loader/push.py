@@ -56,7 +56,7 @@ def push(release: Path, graph_store: str, timeout: float = 300) -> Pushed:
 
 def _dump(release: Path, version: str, suffix: str) -> bytes:
     dump = next(d for d in publish.DUMPS if d.suffix == suffix)
-    path = release / publish.file_name(version, dump)
+    path = release / dump.file_name(version)
     try:
         return gzip.decompress(path.read_bytes()) if dump.compress else path.read_bytes()
     except OSError as error:

@@ -27,7 +27,7 @@ class Settings:
     shapes_dir: Path = _help("Folder of SHACL shapes every build must pass.", default=ROOT / "shapes")
     queries_dir: Path = _help("Folder of saved SPARQL queries.", default=ROOT / "queries")
     store: Path = _help(
-        "Store folder: builds live in it, `current` points at the one served.", default=ROOT / "var" / "store"
+        "Store folder: builds, `current` (a link to the build served) and published releases; loader/layout.py.", default=ROOT / "var" / "store"
     )
     shapes: bool = _help("Validate with SHACL before building.", default=True)
     host: str = _help("Address to serve on.", default="127.0.0.1")

@@ -23,6 +23,7 @@ from flask import Blueprint, current_app, redirect, request
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID
 
+from loader import layout
 from sparql_api import formats, linked
 
 bp = Blueprint("landing", __name__)
@@ -75,7 +76,7 @@ class Description:
 
 
 def describe() -> Description:
-    dcat, void = linked.metadata_file("dcat.ttl"), linked.metadata_file("void.ttl")
+    dcat, void = linked.metadata_file(layout.DCAT), linked.metadata_file(layout.VOID)
     return _description(str(dcat), dcat.stat().st_mtime, str(void), void.stat().st_mtime)
 
 
@@ -130,7 +131,7 @@ def jsonld(about: Description) -> dict:
     and FAIR-Checker read from the page. IRI-valued properties are typed `@id` in the context so
     that an RDF reading of the block gets IRIs, not strings."""
     base = current_app.config["NOLSI"].public_base
-    version = linked.release().version
+    version = linked.served().version
     project = {"@type": "Organization", "name": about.publisher, "url": base}
     iri = {"@type": "@id"}
     return {
@@ -182,7 +183,7 @@ def links(about: Description) -> str:
         (f"{linked.SCHEMA}Dataset", "type", None),
         (f"{linked.SCHEMA}AboutPage", "type", None),
     ]
-    version = linked.release().version
+    version = linked.served().version
     entries += [(f"{host}releases/{version}/{d.name}", "item", d.served_as) for d in about.downloads]
     return linked.signposting(entries)
 
@@ -202,13 +203,13 @@ def index(suffix: str | None):
         response = linked.render(
             "landing.html",
             about=about,
-            release=linked.release(),
+            served=linked.served(),
             jsonld=jsonld(about),
             sources=sources(),
             base=current_app.config["NOLSI"].public_base,
         )
     else:
-        response = linked.rdf_response(linked.convert(linked.metadata_file("dcat.ttl"), chosen), chosen)
+        response = linked.rdf_response(linked.convert(linked.metadata_file(layout.DCAT), chosen), chosen)
     return linked.finish(response, tag, signposts)
 
 
@@ -242,10 +243,10 @@ def about():
     tag = linked.etag("about")
     if (early := linked.not_modified(tag)) is not None:
         return early
-    served = linked.release()
+    served = linked.served()
     response = linked.render(
         "about.html",
-        release=served,
+        served=served,
         about=describe(),
         citation=citation(),
         base=current_app.config["NOLSI"].public_base,
@@ -256,7 +257,7 @@ def about():
 def citation() -> str:
     """How to cite the served version, as a Citation File Format (CFF 1.2.0) document."""
     base = current_app.config["NOLSI"].public_base
-    served = linked.release()
+    served = linked.served()
     info = describe()
     keywords = "".join(f"\n  - {k}" for k in info.keywords)
     return (

@@ -20,7 +20,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryR
 from rdflib import Graph
 from rdflib.term import Identifier, Node
 
-from loader import namespaces, publish, typed
+from loader import layout, namespaces, typed
 from loader.namespaces import BASE
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
@@ -93,13 +93,14 @@ def not_acceptable(offered: tuple[formats.Format, ...], html: bool = True) -> Re
 
 
 @lru_cache(maxsize=1)
-def release() -> engine.Release:
+def served() -> engine.Build:
+    """The build being served."""
     return engine.current(current_app.config["NOLSI"].store)
 
 
 def etag(*parts: str) -> str:
-    """The ETag of a representation of the current release (`engine.etag`)."""
-    return engine.etag(release(), *parts)
+    """The ETag of a representation of the served build and its release (`engine.etag`)."""
+    return engine.etag(served(), *parts)
 
 
 def not_modified(tag: str, links: str = "") -> Response | None:
@@ -108,7 +109,7 @@ def not_modified(tag: str, links: str = "") -> Response | None:
         return None
     response = Response(status=304)
     response.set_etag(tag)
-    response.last_modified = release().built
+    response.last_modified = served().built
     response.vary.add("Accept")
     if links:
         response.headers["Link"] = links
@@ -118,7 +119,7 @@ def not_modified(tag: str, links: str = "") -> Response | None:
 def finish(response: Response, tag: str, links: str = "", cache: str = "public, no-cache") -> Response:
     """Validators, `Vary`, caching and signposting; 304 or 412 when the request's conditions say so."""
     response.set_etag(tag)
-    response.last_modified = release().built
+    response.last_modified = served().built
     response.vary.add("Accept")
     response.headers["Cache-Control"] = cache
     if links:
@@ -146,14 +147,14 @@ def render(template: str, **context) -> Response:
 
 
 def release_folder(version: str | None = None) -> Path | None:
-    """The published folder of a release (by default the one served), or None if there is none."""
-    root = Path(current_app.config["NOLSI"].store) / publish.RELEASES
-    folder = root / (version or release().version)
+    """The folder of a published release (by default the one of the served build), or None if
+    there is none."""
+    folder = layout.release(current_app.config["NOLSI"].store, version or served().version)
     return folder if folder.is_dir() else None
 
 
 def metadata_file(name: str) -> Path:
-    """A file of the served release, such as `void.ttl`; 404 when the release lacks it."""
+    """A file of the served build's release, such as `void.ttl`; 404 when the release lacks it."""
     folder = release_folder()
     path = folder / name if folder else None
     if path is None or not path.is_file():

@@ -17,6 +17,7 @@ from flask import Blueprint, abort, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID
 
+from loader import layout
 from loader.namespaces import NOLSI, SHAPES
 from sparql_api import formats, linked, releases
 
@@ -65,7 +66,7 @@ def ontology(suffix: str | None, version: str | None):
     if chosen is linked.HTML:
         response = linked.render(
             "ontology.html",
-            doc=document(path, folder / MAPPINGS, folder / "void.ttl"),
+            doc=document(path, folder / MAPPINGS, folder / layout.VOID),
             version=folder.name,
             mappings=(folder / MAPPINGS).is_file(),
         )
@@ -249,7 +250,7 @@ def shapes(suffix: str | None):
     merged = _merged(tuple(str(f) for f in files))
     if chosen is linked.HTML:
         response = linked.render(
-            "shapes.html", files=_listing(files), version=folder.name, report=(folder / "shacl-report.ttl").is_file()
+            "shapes.html", files=_listing(files), version=folder.name, report=(folder / layout.SHACL_REPORT).is_file()
         )
     else:
         response = linked.rdf_response(formats.serialize(merged, chosen), chosen)

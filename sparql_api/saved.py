@@ -193,11 +193,11 @@ def lookup():
                 return _error(400, f"parameter {name!r}: {raw!r} is not an absolute IRI", parameter=name)
             values[name] = pyoxigraph.NamedNode(raw) if name == "type" else pyoxigraph.Literal(raw)
     service = current_app.extensions["nolsi.service"]
-    release = service.release()
+    build = service.served()
     text_of_query = LOOKUP.replace("#TYPE#", LOOKUP_TYPE if "type" in values else "")
     asked = Asked(text_of_query, "json", None, substitutions=tuple(sorted(values.items())))
-    etag = service.etag(asked, release)
-    answer = service.answer(asked, release)
+    etag = service.etag(asked, build)
+    answer = service.answer(asked, build)
     if answer.status != 200:
         return _error(answer.status, answer.body.decode("utf-8", "replace").strip())
     rows = json.loads(answer.body)["results"]["bindings"]
@@ -208,7 +208,7 @@ def lookup():
     response = jsonify(q=text, results=results, more=len(rows) > LOOKUP_LIMIT)
     response.headers["Cache-Control"] = "public, no-cache"
     response.set_etag(etag)
-    response.last_modified = release.built
+    response.last_modified = build.built
     response.make_conditional(request)  # 304, 412 or 206 set on the response itself
     return response
 

@@ -44,7 +44,7 @@ def run(
 ) -> Response:
     """Answer a query through the query service, with 304 on revalidation."""
     service = current_app.extensions["nolsi.service"]
-    release = service.release()
+    build = service.served()
     asked = Asked(
         query,
         solutions.name if solutions else None,
@@ -54,14 +54,14 @@ def run(
         substitutions,
         request.base_url,
     )
-    etag = service.etag(asked, release)
+    etag = service.etag(asked, build)
     if request.method in ("GET", "HEAD") and etag in request.if_none_match:
-        return _not_modified(etag, release)
-    answer = service.answer(asked, release)
-    return _respond(answer, etag, release)
+        return _not_modified(etag, build)
+    answer = service.answer(asked, build)
+    return _respond(answer, etag, build)
 
 
-def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
+def _respond(answer: Answer, etag: str, build: engine.Build) -> Response:
     if answer.status != 200:
         response = Response(answer.body, status=answer.status, content_type=answer.media_type)
         response.headers["Vary"] = "Accept"
@@ -73,16 +73,16 @@ def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
     response.headers["Result-Truncated"] = "true" if answer.truncated else "false"
     response.headers["Result-Row-Limit"] = str(current_app.config["NOLSI"].row_limit)
     response.set_etag(etag)
-    response.last_modified = release.built
+    response.last_modified = build.built
     if request.method in ("GET", "HEAD"):
         response.make_conditional(request)  # 304, 412 or 206 set on the response itself
     return response
 
 
-def _not_modified(etag: str, release: engine.Release) -> Response:
+def _not_modified(etag: str, build: engine.Build) -> Response:
     response = Response(status=304)
     response.set_etag(etag)
-    response.last_modified = release.built
+    response.last_modified = build.built
     response.headers["Vary"] = "Accept"
     return response
 
