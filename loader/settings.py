@@ -12,6 +12,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from loader.namespaces import BASE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +30,8 @@ class Settings:
     shapes_dir: Path = _help("Folder of SHACL shapes every build must pass.", default=ROOT / "shapes")
     queries_dir: Path = _help("Folder of saved SPARQL queries.", default=ROOT / "queries")
     store: Path = _help(
-        "Store folder: builds, `current` (a link to the build served) and published releases; loader/layout.py.", default=ROOT / "var" / "store"
+        "Store folder: builds, `current` (a link to the build served) and published releases; loader/layout.py.",
+        default=ROOT / "var" / "store",
     )
     shapes: bool = _help("Validate with SHACL before building.", default=True)
     host: str = _help("Address to serve on.", default="127.0.0.1")
@@ -58,7 +62,14 @@ class Settings:
     row_limit: int = _help("Most result rows a query may return.", default=100_000)
     rate_limit: str = _help("Requests per client and worker, e.g. 600/minute; empty for none.", default="")
     max_request_bytes: int = _help("Largest request body accepted.", default=1_000_000)
-    public_base: str = _help("Public base IRI the entity IRIs live under.", default="https://w3id.org/nolsi/")
+    iri_base: str = _help(
+        "Base of the IRIs a build mints: the dataset, its catalogue and VoID partitions, entity documents (doc/).",
+        default=BASE,
+    )
+    base_url: str = _help(
+        "Public URL of this deployment: the SPARQL endpoint and release downloads the descriptions name.",
+        default=BASE,  # w3id.org redirects it to the deployment
+    )
     service_allowlist: tuple[str, ...] = _help("SPARQL endpoints SERVICE may call (comma-separated).", default=())
     backend: str = _help(
         "SPARQL endpoint that holds the pushed release and answers every query; empty for the embedded store.",
@@ -69,7 +80,10 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then `NOLSI_*` variables, then `overrides` (None values are ignored)."""
         variables = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}  # each of its own field's type, checked by the dataclass
+        for old, names in RENAMED.items():
+            if variables.get(old) is not None:
+                values.update(dict.fromkeys(names, variables[old]))
         for f in dataclasses.fields(cls):
             raw = variables.get(f"NOLSI_{f.name.upper()}")
             if raw is not None:
@@ -88,6 +102,10 @@ class Settings:
                 value = "1" if value else "0"
             env[f"NOLSI_{f.name.upper()}"] = str(value)
         return env
+
+
+# Variables of earlier versions, still read; the new ones win. NOLSI_PUBLIC_BASE was both bases.
+RENAMED = {"NOLSI_PUBLIC_BASE": ("iri_base", "base_url")}
 
 
 def _coerce(f: dataclasses.Field, raw: str):

@@ -11,16 +11,13 @@ from __future__ import annotations
 import threading
 
 from flask import Response, current_app, render_template, request
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, VOID, XSD
 
-from loader.describe import DCAT3_VERSION
-from loader.namespaces import NOLSI, PREFIXES
+from loader.namespaces import DCAT3_VERSION, FORMATS, NOLSI, PREFIXES, SD
 from sparql_api import engine, formats
 from sparql_api.service import Asked
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 RESULT_FORMATS = tuple(f.w3c for f in formats.SOLUTIONS + formats.GRAPHS)
 GRAPH_COUNTS = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
@@ -78,7 +75,7 @@ def graph(endpoint: str, build: engine.Build) -> Graph:
     if settings.service_allowlist:
         sd.add((service, SD.feature, SD.BasicFederatedQuery))
     for name in RESULT_FORMATS:
-        sd.add((service, SD.resultFormat, FORMATS_NS[name]))
+        sd.add((service, SD.resultFormat, FORMATS[name]))
     sd.add((service, NOLSI.queryTimeout, Literal(settings.query_timeout, datatype=XSD.decimal)))
     sd.add((service, NOLSI.resultRowLimit, Literal(settings.row_limit)))
     sd.add((service, DCAT3_VERSION, Literal(build.version)))

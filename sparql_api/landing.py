@@ -20,21 +20,20 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, request
-from rdflib import Namespace, URIRef
+from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID
 
 from loader import layout
+from loader import namespaces as ns
+from loader.namespaces import BIOSCHEMAS_DATASET, IANA_MEDIA_TYPES, LICENCE, SCHEMA, SD, SPDX
 from sparql_api import formats, linked
 
 bp = Blueprint("landing", __name__)
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-IANA = "https://www.iana.org/assignments/media-types/"
+IANA = str(IANA_MEDIA_TYPES)
 SYNTAX_NAMES = {f.media_type: f.label for f in formats.GRAPHS}
 GZIP = "application/gzip"
 PROJECT = "The nolsi project"
-BIOSCHEMAS_DATASET = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
 SOURCES = linked.page_query("landing-sources")
 
 
@@ -130,14 +129,15 @@ def jsonld(about: Description) -> dict:
     """The schema.org `Dataset`, and only the dataset (B.7): what Google Dataset Search, F-UJI
     and FAIR-Checker read from the page. IRI-valued properties are typed `@id` in the context so
     that an RDF reading of the block gets IRIs, not strings."""
-    base = current_app.config["NOLSI"].public_base
+    settings = current_app.config["NOLSI"]
+    base = settings.base_url
     version = linked.served().version
     project = {"@type": "Organization", "name": about.publisher, "url": base}
     iri = {"@type": "@id"}
     return {
         "@context": {
-            "@vocab": "https://schema.org/",
-            "dct": "http://purl.org/dc/terms/",
+            "@vocab": str(SCHEMA),
+            "dct": str(DCTERMS),
             **{name: iri for name in ("url", "license", "contentUrl", "publishingPrinciples", "dct:conformsTo")},
         },
         "@type": "Dataset",
@@ -146,7 +146,7 @@ def jsonld(about: Description) -> dict:
         "description": about.description,
         "url": base,
         "identifier": about.dataset,
-        "license": linked.LICENCE,
+        "license": LICENCE,
         "version": version,
         "dateModified": about.modified,
         "creator": project,
@@ -155,7 +155,7 @@ def jsonld(about: Description) -> dict:
         "keywords": list(about.keywords),
         "inLanguage": ["en", "nb"],
         "spatialCoverage": {"@type": "Place", "name": "Norway"},
-        "publishingPrinciples": f"{base}about#persistence",
+        "publishingPrinciples": ns.persistence(settings.iri_base),
         "dct:conformsTo": BIOSCHEMAS_DATASET,
         "includedInDataCatalog": {"@type": "DataCatalog", "name": "nolsi catalogue", "url": base},
         "distribution": [
@@ -174,14 +174,13 @@ def jsonld(about: Description) -> dict:
 
 def links(about: Description) -> str:
     host = request.host_url
-    base = current_app.config["NOLSI"].public_base
     entries = [
-        (f"{base}dataset", "cite-as", None),
+        (ns.dataset(current_app.config["NOLSI"].iri_base), "cite-as", None),
         (f"{host}index.ttl", "describedby", "text/turtle"),
         (f"{host}index.jsonld", "describedby", "application/ld+json"),
-        (linked.LICENCE, "license", None),
-        (f"{linked.SCHEMA}Dataset", "type", None),
-        (f"{linked.SCHEMA}AboutPage", "type", None),
+        (LICENCE, "license", None),
+        (SCHEMA.Dataset, "type", None),
+        (SCHEMA.AboutPage, "type", None),
     ]
     version = linked.served().version
     entries += [(f"{host}releases/{version}/{d.name}", "item", d.served_as) for d in about.downloads]
@@ -206,7 +205,7 @@ def index(suffix: str | None):
             served=linked.served(),
             jsonld=jsonld(about),
             sources=sources(),
-            base=current_app.config["NOLSI"].public_base,
+            dataset=ns.dataset(current_app.config["NOLSI"].iri_base),
         )
     else:
         response = linked.rdf_response(linked.convert(linked.metadata_file(layout.DCAT), chosen), chosen)
@@ -249,14 +248,14 @@ def about():
         served=served,
         about=describe(),
         citation=citation(),
-        base=current_app.config["NOLSI"].public_base,
+        dataset=ns.dataset(current_app.config["NOLSI"].iri_base),
     )
     return linked.finish(response, tag)
 
 
 def citation() -> str:
     """How to cite the served version, as a Citation File Format (CFF 1.2.0) document."""
-    base = current_app.config["NOLSI"].public_base
+    settings = current_app.config["NOLSI"]
     served = linked.served()
     info = describe()
     keywords = "".join(f"\n  - {k}" for k in info.keywords)
@@ -269,13 +268,13 @@ def citation() -> str:
         f'  - name: "{info.publisher}"\n'
         f'version: "{served.version}"\n'
         f'date-released: "{served.version[:10]}"\n'
-        f'url: "{base}"\n'
+        f'url: "{settings.base_url}"\n'
         "identifiers:\n"
         "  - type: url\n"
-        f'    value: "{base}dataset"\n'
+        f'    value: "{ns.dataset(settings.iri_base)}"\n'
         "    description: The dataset, every version.\n"
         "  - type: url\n"
-        f'    value: "{base}releases/{served.version}/"\n'
+        f'    value: "{ns.release(settings.base_url, served.version)}"\n'
         "    description: This version, with its files and checksums.\n"
         "license: CC-BY-4.0\n"
         f"keywords:{keywords}\n"

@@ -18,10 +18,11 @@ import rdflib
 from flask import Response, abort, current_app, render_template, request
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
+from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS, VOID
 from rdflib.term import Identifier, Node
 
 from loader import layout, namespaces, typed
-from loader.namespaces import BASE
+from loader.namespaces import BASE, SCHEMA, SHAPES, SPDX, VANN
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
 from sparql_api.service import Asked
@@ -29,26 +30,18 @@ from sparql_api.sparql import plain
 
 HTML = formats.Format("html", "text/html", None)
 JSON = formats.Format("json", "application/json", None)
-LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-SCHEMA = "https://schema.org/"
 PREFIXES = {
     **namespaces.PREFIXES,
-    "nolsish": f"{BASE}shapes#",
-    "void": "http://rdfs.org/ns/void#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "vann": "http://purl.org/vocab/vann/",
-    "spdx": "http://spdx.org/rdf/terms#",
+    "nolsish": str(SHAPES),
+    "void": str(VOID),
+    "sh": str(SH),
+    "vann": str(VANN),
+    "spdx": str(SPDX),
 }
 # Suffixes a document URL may end with to name its representation (`/doc/ri/x.ttl`).
 SUFFIXES = formats.GRAPH_SUFFIXES
 TRIPLE_FORMATS = formats.TRIPLES
-LABELS = (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://xmlns.com/foaf/0.1/name",
-    "https://schema.org/name",
-    "http://purl.org/dc/terms/title",
-)
+LABELS = tuple(str(p) for p in (SKOS.prefLabel, RDFS.label, FOAF.name, SCHEMA.name, DCTERMS.title))
 
 
 PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"

@@ -17,16 +17,15 @@ from flask import Blueprint, abort, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID
 
-from loader import layout
-from loader.namespaces import NOLSI, SHAPES
+from loader import layout, namespaces
+from loader.namespaces import LICENCE, NOLSI, SHAPES, VANN
 from sparql_api import formats, linked, releases
 
 bp = Blueprint("ontology", __name__)
 
 ONTOLOGY = "ontology/nolsi.ttl"
 MAPPINGS = "ontology/mappings.ttl"
-VANN = "http://purl.org/vocab/vann/"
-ONTOLOGY_IRI = URIRef(str(NOLSI).rstrip("#"))
+ONTOLOGY_IRI = namespaces.ONTOLOGY
 KINDS = (
     (OWL.Class, "classes", "Classes"),
     (OWL.ObjectProperty, "object-properties", "Object properties"),
@@ -58,7 +57,7 @@ def ontology(suffix: str | None, version: str | None):
     if chosen is None:
         return linked.not_acceptable(linked.TRIPLE_FORMATS)
     host_links = linked.signposting(
-        [(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"), (linked.LICENCE, "license", None)]
+        [(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"), (LICENCE, "license", None)]
     )
     tag = linked.etag("ontology", folder.name, version or "", chosen.name)
     if (early := linked.not_modified(tag, host_links)) is not None:
@@ -173,8 +172,8 @@ def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> O
         version_iri=str(version_iri or ""),
         version_href=linked.href(str(version_iri)) if version_iri else "",
         version_info=str(graph.value(header, OWL.versionInfo) or ""),
-        prefix=str(graph.value(header, URIRef(VANN + "preferredNamespacePrefix")) or "nolsi"),
-        namespace=str(graph.value(header, URIRef(VANN + "preferredNamespaceUri")) or NOLSI),
+        prefix=str(graph.value(header, VANN.preferredNamespacePrefix) or "nolsi"),
+        namespace=str(graph.value(header, VANN.preferredNamespaceUri) or NOLSI),
         sections=sections,
     )
 

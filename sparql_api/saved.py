@@ -7,16 +7,16 @@ from functools import lru_cache
 
 import pyoxigraph
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from werkzeug.datastructures import MultiDict
 
 from loader import typed
+from loader.namespaces import SCHEMA
 from sparql_api import binding, catalogue, engine, formats, protocol, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
-SCHEMA = Namespace("https://schema.org/")
 SUFFIXES = {
     "json": "json",
     "xml": "xml",
@@ -143,11 +143,8 @@ def _error(status: int, message: str, **details) -> Response:
 # prefix, then substring; `matched` is the best-ranked label that matched. The parameters are bound as terms
 # (sparql_api/binding.py), never pasted in;
 # an unbound one leaves its filter true (COALESCE of an error); the class test is there only with a class.
-LOOKUP = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX schema: <https://schema.org/>
-SELECT ?iri (MIN(STR(?shown)) AS ?label) (MIN(?rank) AS ?score)
+# Its prefixes are the predeclared ones (sparql_api/prologue.py).
+LOOKUP = """SELECT ?iri (MIN(STR(?shown)) AS ?label) (MIN(?rank) AS ?score)
        (SUBSTR(MIN(CONCAT(STR(?rank), STR(?l))), 2) AS ?matched) WHERE {
   ?iri skos:prefLabel|skos:altLabel|rdfs:label|foaf:name|schema:name ?l .
   FILTER(isIRI(?iri))

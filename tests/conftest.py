@@ -93,7 +93,7 @@ def store_dir(tmp_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Site:
-    """A server of the real curated graph, built with its public base set to the server itself."""
+    """A server of the real curated graph, built with its IRI base and base URL set to the server itself."""
 
     base: str
     store: Path
@@ -112,7 +112,8 @@ class Site:
 def curated(tmp_path_factory) -> Site:
     """One build of `data/` and one server for every test module that needs the real graph."""
     port = free_port()
-    env = {"NOLSI_PUBLIC_BASE": f"http://127.0.0.1:{port}/"}
+    own = f"http://127.0.0.1:{port}/"
+    env = {"NOLSI_IRI_BASE": own, "NOLSI_BASE_URL": own}
     store = tmp_path_factory.mktemp("curated") / "store"
     done = nolsi("build", "--store", store, env=env)
     assert done.returncode == 0, done.stderr[-5000:]

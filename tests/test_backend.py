@@ -20,7 +20,7 @@ def backend(curated, oxigraph_server) -> str:
     """A nolsi server on the curated release, every query sent to the Oxigraph server it was pushed to."""
     pushed = nolsi("push", "--store", curated.store, "--to", oxigraph_server + "/store")
     assert pushed.returncode == 0, pushed.stderr
-    env = {"NOLSI_PUBLIC_BASE": curated.base + "/"}
+    env = {"NOLSI_IRI_BASE": curated.base + "/", "NOLSI_BASE_URL": curated.base + "/"}
     with serving(
         "--store",
         curated.store,

@@ -1,7 +1,7 @@
 """The landing page `/` and `/about`, read the way the FAIR assessors and harvesters read them.
 
-A real server of the real curated graph (the session fixture `curated`), its public base set to
-the server itself so that every IRI in the descriptions can be followed. What each assessor does
+A real server of the real curated graph (the session fixture `curated`), its IRI base and base URL
+set to the server itself so that every IRI in the descriptions can be followed. What each assessor does
 is summarised in vocabularies-and-fair.md B.11: FAIR-Checker sends no Accept header and reads the
 embedded JSON-LD and the Link headers; F-UJI asks for RDF and looks for DCAT core metadata; FAIR
 Champion follows `describedby` links.
