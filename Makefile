@@ -59,7 +59,11 @@ build: install-serve
 serve: build
 	$(BIN)/nolsi serve --host $(HOST) --port $(PORT)
 
+# Lint, format and type checks first (configured in pyproject.toml): seconds, and they fail before a long run.
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Issue 7's benchmark (docs/benchmarks.md): nolsi against Oxigraph server and rdflib-endpoint. The bench-only

@@ -10,6 +10,7 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -59,6 +60,8 @@ def _settings(**options) -> Settings:
 class _Progress:
     """Progress lines on stderr when it is a terminal, each with the seconds since the start;
     transient ones (counters) overwrite each other. Nothing when stderr is not a terminal."""
+
+    current: ClassVar[_Progress]  # the one the running command reports to
 
     def __init__(self) -> None:
         import time
@@ -325,8 +328,8 @@ def query_command(
     else:
         service = QueryService(settings, evaluators=1)
         try:
-            release = _run(service.release)
-            answer = service.answer(Asked(text, fmt, "turtle", substitutions=bound), release)
+            build = _run(service.served)
+            answer = service.answer(Asked(text, fmt, "turtle", substitutions=bound), build)
         except Unanswered as error:
             raise Failure(f"nolsi: {error}") from None
         finally:
@@ -416,8 +419,8 @@ def _table(body: bytes) -> str:
     names = results["head"]["vars"]
     rows = [[row.get(n, {}).get("value", "") for n in names] for row in results["results"]["bindings"]]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines) + f"\n({len(rows)} rows)"
 
 

@@ -14,19 +14,30 @@ from urllib.parse import urlsplit
 
 import pyoxigraph
 from pyoxigraph import RdfFormat
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, VOID, XSD
 
-from loader.namespaces import NOLSI
+from loader import layout
+from loader import namespaces as ns
+from loader.namespaces import (
+    DCAT3_VERSION,
+    EU_ACCESS_RIGHT,
+    EU_COUNTRY,
+    EU_DATA_THEME,
+    EU_LANGUAGE,
+    FORMATS,
+    IANA_MEDIA_TYPES,
+    ID,
+    LICENCE,
+    NOLSI,
+    PERSISTENCE_POLICY,
+    SCHEMA,
+    SD,
+    SPDX,
+)
 from loader.settings import Settings
+from loader.typed import in_memory, solutions
 
-SCHEMA = Namespace("https://schema.org/")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-DCAT3_VERSION = URIRef("http://www.w3.org/ns/dcat#version")  # DCAT 3; rdflib's DCAT namespace is DCAT 2
-PERSISTENCE_POLICY = URIRef("http://www.w3.org/2000/10/swap/pim/doc#persistencePolicy")
-LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-IANA = "https://www.iana.org/assignments/media-types/"
 MEDIA_TYPES = {
     "nq": "application/n-quads",
     "trig": "application/trig",
@@ -35,6 +46,17 @@ MEDIA_TYPES = {
     "jsonld": "application/ld+json",
     "rdf": "application/rdf+xml",
 }
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file of the release: name, size and SHA-256, known without reading it back."""
+
+    name: str
+    size: int
+    sha256: str
+
+
 # Outgoing links, grouped by the authority whose identifiers they use.
 AUTHORITIES = {
     "ror.org": ("ror", "Research Organization Registry (ROR)"),
@@ -48,7 +70,7 @@ AUTHORITIES = {
     "eur-lex.europa.eu": ("eurlex", "EUR-Lex"),
     "edamontology.org": ("edam", "EDAM ontology"),
 }
-LINK_PREDICATES = "<https://schema.org/sameAs>", "<https://schema.org/url>", "<http://xmlns.com/foaf/0.1/homepage>"
+LINK_PREDICATES = tuple(f"<{p}>" for p in (SCHEMA.sameAs, SCHEMA.url, FOAF.homepage))
 
 
 @dataclass(frozen=True)
@@ -77,7 +99,7 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
     """The statistics of a store whose default graph is the merge of its named graphs."""
 
     def rows(query: str) -> list[list[str]]:
-        tsv = store.query(query).serialize(format=pyoxigraph.QueryResultsFormat.TSV).decode()
+        tsv = in_memory(solutions(store.query(query)).serialize(format=pyoxigraph.QueryResultsFormat.TSV)).decode()
         return [line.split("\t") for line in tsv.splitlines()[1:]]
 
     def number(text: str) -> int:
@@ -92,7 +114,8 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
     )
     links: dict[tuple[str, str], int] = {}
     for predicate, target, count in rows(
-        f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {' '.join(LINK_PREDICATES)} }} ?s ?p ?o FILTER(isIRI(?o)) }} GROUP BY ?p ?o"
+        f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {' '.join(LINK_PREDICATES)} }}"
+        " ?s ?p ?o FILTER(isIRI(?o)) } GROUP BY ?p ?o"
     ):
         host = urlsplit(iri(target)).hostname or ""
         if host in AUTHORITIES:
@@ -100,7 +123,7 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
             links[key] = links.get(key, 0) + number(count)
     derived: dict[str, list[str]] = {}
     for graph, document in rows(
-        "SELECT ?g ?d WHERE { ?g <http://www.w3.org/ns/prov#wasDerivedFrom> ?d . GRAPH ?g {} } ORDER BY ?g ?d"
+        f"SELECT ?g ?d WHERE {{ ?g <{PROV.wasDerivedFrom}> ?d . GRAPH ?g {{}} }} ORDER BY ?g ?d"
     ):
         derived.setdefault(iri(graph), []).append(iri(document))
     return Statistics(
@@ -121,62 +144,59 @@ def statistics_of(store: pyoxigraph.Store) -> Statistics:
         },
         derived_from=derived,
         links=dict(sorted(links.items())),
-        documents=[
-            iri(d) for [d] in rows("SELECT DISTINCT ?d WHERE { ?d a <http://xmlns.com/foaf/0.1/Document> } ORDER BY ?d")
-        ],
+        documents=[iri(d) for [d] in rows(f"SELECT DISTINCT ?d WHERE {{ ?d a <{FOAF.Document}> }} ORDER BY ?d")],
     )
 
 
 def descriptions(
-    settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]
+    settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, Written]
 ) -> dict[str, Graph]:
     return {
-        "void.ttl": void(settings, version, stats, files),
-        "dcat.ttl": dcat(settings, version, published, stats, files),
+        layout.VOID: void(settings, version, stats, files),
+        layout.DCAT: dcat(settings, version, published, stats, files),
     }
 
 
 def iris(settings: Settings, version: str) -> dict[str, URIRef]:
-    base = settings.public_base
     return {
-        "dataset": URIRef(f"{base}dataset"),
-        "catalog": URIRef(f"{base}catalog"),
-        "release": URIRef(f"{base}releases/{version}/"),
-        "endpoint": URIRef(f"{base}sparql"),
-        "service": URIRef(f"{base}sparql#service"),
+        "dataset": ns.dataset(settings.iri_base),
+        "catalog": ns.catalog(settings.iri_base),
+        "release": ns.release(settings.base_url, version),
+        "endpoint": ns.endpoint(settings.base_url),
+        "service": ns.service(settings.base_url),
     }
 
 
-def void(settings: Settings, version: str, stats: Statistics, files: dict[str, bytes]) -> Graph:
+def void(settings: Settings, version: str, stats: Statistics, files: dict[str, Written]) -> Graph:
     graph = _graph()
     ids = iris(settings, version)
     dataset = ids["dataset"]
-    base = settings.public_base
+    base = settings.iri_base
     graph.add((dataset, RDF.type, VOID.Dataset))
     graph.add((dataset, DCTERMS.title, Literal("nolsi: Norwegian life-science research infrastructures", lang="en")))
     graph.add((dataset, DCTERMS.license, LICENCE))
     graph.add((dataset, VOID.sparqlEndpoint, ids["endpoint"]))
-    graph.add((dataset, VOID.uriSpace, Literal("https://w3id.org/nolsi/id/")))
-    graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Quads")))
-    graph.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle")))
-    graph.add((dataset, VOID.rootResource, URIRef("https://w3id.org/nolsi/id/ri/elixir-norway")))
-    graph.add((dataset, VOID.exampleResource, URIRef("https://w3id.org/nolsi/id/service/tsd")))
+    graph.add((dataset, VOID.uriSpace, Literal(str(ID))))
+    graph.add((dataset, VOID.feature, FORMATS["N-Quads"]))
+    graph.add((dataset, VOID.feature, FORMATS.Turtle))
+    graph.add((dataset, VOID.rootResource, ID["ri/elixir-norway"]))
+    graph.add((dataset, VOID.exampleResource, ID["service/tsd"]))
     for vocabulary in (
-        "http://www.w3.org/ns/org#",
-        "https://schema.org/",
-        "http://www.w3.org/ns/dcat#",
-        "http://www.w3.org/ns/prov#",
-        "http://www.w3.org/2004/02/skos/core#",
-        "http://data.europa.eu/eli/ontology#",
-        "http://purl.org/dc/terms/",
-        "http://xmlns.com/foaf/0.1/",
-        "http://purl.org/cerif/frapo/",
-        str(NOLSI),
+        ORG,
+        SCHEMA,
+        DCAT,
+        PROV,
+        SKOS,
+        ns.PREFIXES["eli"],
+        DCTERMS,
+        FOAF,
+        ns.PREFIXES["frapo"],
+        NOLSI,
     ):
-        graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+        graph.add((dataset, VOID.vocabulary, URIRef(str(vocabulary))))
     for name in files:
         graph.add((dataset, VOID.dataDump, URIRef(f"{ids['release']}{name}")))
-    for predicate, value in (
+    for statistic, value in (
         (VOID.triples, stats.triples),
         (VOID.entities, stats.entities),
         (VOID.distinctSubjects, stats.subjects),
@@ -184,20 +204,20 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
         (VOID.classes, len(stats.classes)),
         (VOID.properties, len(stats.properties)),
     ):
-        graph.add((dataset, predicate, Literal(value)))
+        graph.add((dataset, statistic, Literal(value)))
     graph.add((dataset, DCAT3_VERSION, Literal(version)))
     for cls, count in stats.classes.items():
-        part = URIRef(f"{base}void/class/{_slug(cls)}")
+        part = ns.void_part(base, "class", _slug(cls))
         graph.add((dataset, VOID.classPartition, part))
         graph.add((part, VOID["class"], URIRef(cls)))
         graph.add((part, VOID.entities, Literal(count)))
     for prop, count in stats.properties.items():
-        part = URIRef(f"{base}void/property/{_slug(prop)}")
+        part = ns.void_part(base, "property", _slug(prop))
         graph.add((dataset, VOID.propertyPartition, part))
         graph.add((part, VOID.property, URIRef(prop)))
         graph.add((part, VOID.triples, Literal(count)))
     for name, count in stats.graphs.items():
-        subset = URIRef(f"{base}void/graph/{name.rsplit('/', 1)[-1]}")
+        subset = ns.void_part(base, "graph", name.rsplit("/", 1)[-1])
         graph.add((dataset, VOID.subset, subset))
         graph.add((subset, RDF.type, VOID.Dataset))
         graph.add((subset, SD.name, URIRef(name)))
@@ -205,9 +225,9 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
         for document in stats.derived_from.get(name, ()):
             graph.add((subset, PROV.wasDerivedFrom, URIRef(document)))
     for (predicate, authority), count in stats.links.items():
-        linkset = URIRef(f"{base}void/linkset/{authority}-{_slug(predicate)}")
-        target = URIRef(f"{base}void/authority/{authority}")
-        label = next(label for key, label in AUTHORITIES.values() if key == authority)
+        linkset = ns.void_part(base, "linkset", f"{authority}-{_slug(predicate)}")
+        target = ns.void_part(base, "authority", authority)
+        title = next(title for key, title in AUTHORITIES.values() if key == authority)
         graph.add((dataset, VOID.subset, linkset))
         graph.add((linkset, RDF.type, VOID.Linkset))
         graph.add((linkset, VOID.subjectsTarget, dataset))
@@ -215,11 +235,11 @@ def void(settings: Settings, version: str, stats: Statistics, files: dict[str, b
         graph.add((linkset, VOID.linkPredicate, URIRef(predicate)))
         graph.add((linkset, VOID.triples, Literal(count)))
         graph.add((target, RDF.type, VOID.Dataset))
-        graph.add((target, RDFS.label, Literal(label, lang="en")))
+        graph.add((target, RDFS.label, Literal(title, lang="en")))
     return graph
 
 
-def dcat(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, bytes]) -> Graph:
+def dcat(settings: Settings, version: str, published: datetime, stats: Statistics, files: dict[str, Written]) -> Graph:
     graph = _graph()
     ids = iris(settings, version)
     catalog, dataset, service = ids["catalog"], ids["dataset"], ids["service"]
@@ -231,8 +251,8 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
         "services. Every fact is kept in a named graph per source document.",
         lang="en",
     )
-    publisher = URIRef(f"{settings.public_base}about#project")
-    policy = URIRef(f"{settings.public_base}about#persistence")
+    publisher = ns.project(settings.iri_base)
+    policy = ns.persistence(settings.iri_base)
     graph.add((catalog, RDF.type, DCAT.Catalog))
     graph.add((catalog, DCTERMS.title, Literal("nolsi catalogue", lang="en")))
     graph.add((catalog, DCTERMS.description, Literal("The datasets and services of nolsi.", lang="en")))
@@ -252,20 +272,18 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
     graph.add((dataset, DCTERMS.creator, publisher))
     graph.add((dataset, DCTERMS.license, LICENCE))
     graph.add((dataset, PERSISTENCE_POLICY, policy))
-    graph.add(
-        (dataset, DCTERMS.accessRights, URIRef("http://publications.europa.eu/resource/authority/access-right/PUBLIC"))
-    )
+    graph.add((dataset, DCTERMS.accessRights, EU_ACCESS_RIGHT.PUBLIC))
     graph.add((dataset, DCTERMS.modified, Literal(published.isoformat(), datatype=XSD.dateTime)))
-    graph.add((dataset, DCTERMS.spatial, URIRef("http://publications.europa.eu/resource/authority/country/NOR")))
-    graph.add((dataset, DCTERMS.language, URIRef("http://publications.europa.eu/resource/authority/language/ENG")))
-    graph.add((dataset, DCTERMS.language, URIRef("http://publications.europa.eu/resource/authority/language/NOB")))
-    graph.add((dataset, DCTERMS.conformsTo, URIRef("https://w3id.org/nolsi/ontology")))
-    graph.add((dataset, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/TECH")))
-    graph.add((dataset, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/HEAL")))
+    graph.add((dataset, DCTERMS.spatial, EU_COUNTRY.NOR))
+    graph.add((dataset, DCTERMS.language, EU_LANGUAGE.ENG))
+    graph.add((dataset, DCTERMS.language, EU_LANGUAGE.NOB))
+    graph.add((dataset, DCTERMS.conformsTo, ns.ONTOLOGY))
+    graph.add((dataset, DCAT.theme, EU_DATA_THEME.TECH))
+    graph.add((dataset, DCAT.theme, EU_DATA_THEME.HEAL))
     for keyword in ("research infrastructure", "life science", "research data management", "Norway", "ELIXIR"):
         graph.add((dataset, DCAT.keyword, Literal(keyword, lang="en")))
     graph.add((dataset, DCAT3_VERSION, Literal(version)))
-    graph.add((dataset, DCAT.landingPage, URIRef(settings.public_base)))
+    graph.add((dataset, DCAT.landingPage, URIRef(settings.base_url)))
     for document in stats.documents:
         graph.add((dataset, PROV.wasDerivedFrom, URIRef(document)))
     for name, body in files.items():
@@ -276,33 +294,24 @@ def dcat(settings: Settings, version: str, published: datetime, stats: Statistic
         graph.add((distribution, DCTERMS.title, Literal(f"nolsi {version} as {MEDIA_TYPES[suffix]}", lang="en")))
         graph.add((distribution, DCAT.downloadURL, distribution))
         graph.add((distribution, DCAT.accessURL, ids["release"]))
-        graph.add((distribution, DCAT.mediaType, URIRef(IANA + MEDIA_TYPES[suffix])))
+        graph.add((distribution, DCAT.mediaType, IANA_MEDIA_TYPES[MEDIA_TYPES[suffix]]))
         if name.endswith(".gz"):
-            graph.add((distribution, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
-        graph.add((distribution, DCAT.byteSize, Literal(_size(body), datatype=XSD.nonNegativeInteger)))
+            graph.add((distribution, DCAT.compressFormat, IANA_MEDIA_TYPES["application/gzip"]))
+        graph.add((distribution, DCAT.byteSize, Literal(body.size, datatype=XSD.nonNegativeInteger)))
         graph.add((distribution, DCTERMS.license, LICENCE))
         checksum = BNode()
         graph.add((distribution, SPDX.checksum, checksum))
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        graph.add((checksum, SPDX.checksumValue, Literal(_sha256(body), datatype=XSD.hexBinary)))
+        graph.add((checksum, SPDX.checksumValue, Literal(body.sha256, datatype=XSD.hexBinary)))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, DCTERMS.title, Literal("nolsi SPARQL endpoint", lang="en")))
     graph.add((service, DCAT.endpointURL, ids["endpoint"]))
     graph.add((service, DCAT.endpointDescription, ids["endpoint"]))
-    graph.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    graph.add((service, DCTERMS.conformsTo, ns.SPARQL_PROTOCOL))
     graph.add((service, DCAT.servesDataset, dataset))
     graph.add((service, DCTERMS.license, LICENCE))
     return graph
-
-
-def _size(body) -> int:
-    """A file given as its bytes, or as what `loader.publish` knows of it (size and digest)."""
-    return len(body) if isinstance(body, bytes) else body.size
-
-
-def _sha256(body) -> str:
-    return hashlib.sha256(body).hexdigest() if isinstance(body, bytes) else body.sha256
 
 
 def _graph() -> Graph:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from loader import publish, read, store, validate
+from loader import layout, publish, read, store, validate
 from loader.settings import Settings
 
 Progress = Callable[..., None]  # progress(message, transient=False): transient lines are overwritten
@@ -144,7 +144,7 @@ class _Hashing:
     def __init__(self, dataset: pyoxigraph.Store):
         import multiprocessing
 
-        global _HASHED
+        global _HASHED  # noqa: PLW0603 - the forked worker inherits the dataset; pickling would copy it
         _HASHED = dataset
         try:
             self.pool = multiprocessing.get_context("fork").Pool(1)
@@ -165,6 +165,8 @@ class _Hashing:
 
 
 def _sorted_nquads_of_inherited() -> bytes:
+    if _HASHED is None:
+        raise RuntimeError("runs in the process `_Hashing` forks, which inherits _HASHED")
     return store.sorted_nquads(_HASHED)
 
 
@@ -195,7 +197,7 @@ def build(
     try:
         with store.build_lock(settings.store):
             dump = None
-            if not store.is_store(Path(settings.store) / store.BUILDS / summary.version):
+            if not store.is_store(layout.build(settings.store, summary.version)):
                 dump = store.dump_for_build(dataset, settings.store, summary.version)
             del dataset  # freed before the on-disk store is built: a 1M build needs one or the other
             store.give_back_memory()
@@ -214,7 +216,7 @@ def version(store_dir: Path, digest: str) -> str:
     Rebuilding the same data on a later day finds the earlier build and keeps its version.
     """
     short = digest[:12]
-    earlier = sorted((Path(store_dir) / store.BUILDS).glob(f"*-{short}"))
+    earlier = sorted(layout.builds(store_dir).glob(f"*-{short}"))
     if earlier:
         return earlier[0].name
     return f"{datetime.now(UTC):%Y-%m-%d}-{short}"

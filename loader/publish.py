@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 import shutil
 import tempfile
@@ -23,11 +24,11 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 from rdflib import Graph
 
-from loader import describe, landscape
+from loader import describe, landscape, layout
+from loader.describe import Written
 from loader.namespaces import PREFIXES
 from loader.settings import Settings
-
-RELEASES = "releases"
+from loader.typed import in_memory
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class Dump:
     format: RdfFormat
     holds: str  # "graphs": every named graph; "merge": the default graph, the merge of them all
     compress: bool
+
+    def file_name(self, version: str) -> str:
+        return layout.dump_name(version, self.suffix, self.compress)
 
 
 DUMPS = (
@@ -50,20 +54,7 @@ DUMPS = (
 )
 
 
-def file_name(version: str, dump: Dump) -> str:
-    return f"nolsi-{version}.{dump.suffix}" + (".gz" if dump.compress else "")
-
-
 GZIP_LEVEL = 6  # zlib's default: a third faster than 9 for files a few per cent bigger
-
-
-@dataclass(frozen=True)
-class Written:
-    """A file of the release: name, size and SHA-256, known without reading it back."""
-
-    name: str
-    size: int
-    sha256: str
 
 
 def publish(
@@ -93,67 +84,79 @@ def start(
     `dataset`, when given, holds the same data as `nquads` with the merge in its default graph;
     the VoID statistics are computed on it instead of on a new store.
     """
-    root = Path(settings.store) / RELEASES
+    root, final = layout.releases(settings.store), layout.release(settings.store, version)
     root.mkdir(parents=True, exist_ok=True)
-    final = root / version
     if final.is_dir():
-        return Release(final, None, None, None, None, settings, version, progress)
+        return Release(final, None, settings, version, progress)
     temp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     merge = merged_triples(nquads)
-    global _SOURCES
+    global _SOURCES  # noqa: PLW0603 - the forked workers inherit the data; pickling would copy it
     _SOURCES = (nquads, merge, temp, version)  # what the forked workers read: inherited, not pickled
+    processes = min(2, os.cpu_count() or 1)
     try:
-        pool = multiprocessing.get_context("fork").Pool(min(2, os.cpu_count() or 1))
+        pool = multiprocessing.get_context("fork").Pool(processes)
         pending = pool.map_async(_write_dump, range(len(DUMPS)), chunksize=1)
     finally:
         _SOURCES = None
     pool.close()
-    progress(f"writing {len(DUMPS)} dumps of {len(nquads) >> 20} MB of N-Quads in {pool._processes} processes")
+    progress(f"writing {len(DUMPS)} dumps of {len(nquads) >> 20} MB of N-Quads in {processes} processes")
     described = dataset if dataset is not None else describe.loaded(merge, nquads)
-    stats = describe.statistics_of(described)
-    drawn = landscape.pictures(described)
-    return Release(final, temp, pool, pending, (report, stats, drawn), settings, version, progress)
+    writing = _Writing(temp, pool, pending, report, describe.statistics_of(described), landscape.pictures(described))
+    return Release(final, writing, settings, version, progress)
+
+
+@dataclass
+class _Writing:
+    """A release folder being written: its temporary name, the dump workers and what the
+    descriptions need once the dumps are done."""
+
+    temp: Path
+    pool: multiprocessing.pool.Pool
+    pending: multiprocessing.pool.AsyncResult[list[Written]]
+    report: Graph | None
+    stats: describe.Statistics
+    pictures: dict[str, bytes]
 
 
 @dataclass
 class Release:
+    """A release being published; `writing` is None when its folder exists already."""
+
     final: Path
-    temp: Path | None
-    pool: object
-    pending: object
-    extra: tuple | None
+    writing: _Writing | None
     settings: Settings
     version: str
     progress: Callable[[str], None]
 
     def abandon(self) -> None:
         """Stop the workers and remove the unfinished folder (the build failed after `start`)."""
-        if self.temp is None or not self.temp.exists():
+        work = self.writing
+        if work is None or not work.temp.exists():
             return
-        self.pool.terminate()
-        self.pool.join()
-        shutil.rmtree(self.temp, ignore_errors=True)
+        work.pool.terminate()
+        work.pool.join()
+        shutil.rmtree(work.temp, ignore_errors=True)
 
     def finish(self) -> Path:
-        if self.temp is None:
+        work = self.writing
+        if work is None:
             return self.final
         try:
-            written = self.pending.get()
+            written = work.pending.get()
         except BaseException:
             self.abandon()
             raise
         finally:
-            self.pool.join()
-        report, stats, drawn = self.extra
+            work.pool.join()
         self.progress(f"wrote dumps: {sum(w.size for w in written) >> 20} MB compressed")
         published = datetime.now(UTC).replace(microsecond=0)
         files = {w.name: w for w in sorted(written, key=lambda w: w.name)}
-        temp, settings = self.temp, self.settings
-        for name, graph in describe.descriptions(settings, self.version, published, stats, files).items():
+        temp, settings, report = work.temp, self.settings, work.report
+        for name, graph in describe.descriptions(settings, self.version, published, work.stats, files).items():
             (temp / name).write_bytes(turtle(graph))
         if report is not None:
-            (temp / "shacl-report.ttl").write_bytes(turtle(report))
-        for name, picture in drawn.items():  # the landscape as SVG (loader/landscape.py)
+            (temp / layout.SHACL_REPORT).write_bytes(turtle(report))
+        for name, picture in work.pictures.items():  # the landscape as SVG (loader/landscape.py)
             (temp / name).parent.mkdir(parents=True, exist_ok=True)
             (temp / name).write_bytes(picture)
         for folder in (settings.ontology_dir, settings.shapes_dir):
@@ -165,11 +168,13 @@ class Release:
         return self.final
 
 
-_SOURCES: tuple | None = None
+_SOURCES: tuple[bytes, bytes, Path, str] | None = None
 
 
 def _write_dump(index: int) -> Written:
     """In a worker: serialise one dump from the sorted N-Quads or their merge, compress, write."""
+    if _SOURCES is None:
+        raise RuntimeError("_write_dump runs in a worker forked by `start`, which sets _SOURCES")
     nquads, merge, folder, version = _SOURCES
     dump = DUMPS[index]
     body = (
@@ -177,7 +182,7 @@ def _write_dump(index: int) -> Written:
         if dump.holds == "graphs" and dump.format == RdfFormat.N_QUADS
         else _serialize(nquads if dump.holds == "graphs" else merge, dump)
     )
-    name = file_name(version, dump)
+    name = dump.file_name(version)
     data = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if dump.compress else body
     (folder / name).write_bytes(data)
     return Written(name, len(data), hashlib.sha256(data).hexdigest())
@@ -213,7 +218,7 @@ def turtle(graph: Graph) -> bytes:
     lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)))  # by subject
     triples = pyoxigraph.parse(b"".join(lines), format=RdfFormat.N_TRIPLES)
     prefixes = dict(sorted((prefix, str(namespace)) for prefix, namespace in graph.namespaces() if prefix))
-    return pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes)
+    return in_memory(pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=prefixes))
 
 
 def _serialize(lines: bytes, dump: Dump) -> bytes:
@@ -221,10 +226,12 @@ def _serialize(lines: bytes, dump: Dump) -> bytes:
     if dump.format == source:
         return lines
     parsed = pyoxigraph.parse(lines, format=source)
-    return pyoxigraph.serialize(
-        parsed,
-        format=dump.format,
-        prefixes=PREFIXES if dump.format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None,
+    return in_memory(
+        pyoxigraph.serialize(
+            parsed,
+            format=dump.format,
+            prefixes=PREFIXES if dump.format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None,
+        )
     )
 
 
@@ -235,4 +242,4 @@ def _checksums(folder: Path, known: dict[str, str]) -> None:
         name = path.relative_to(folder).as_posix()
         digest = known.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
         lines.append(f"{digest}  {name}\n")
-    (folder / "SHA256SUMS").write_text("".join(lines))
+    (folder / layout.CHECKSUMS).write_text("".join(lines))

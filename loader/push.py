@@ -21,6 +21,7 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 
 from loader import publish
+from loader.typed import in_memory
 
 
 class PushError(Exception):
@@ -45,7 +46,7 @@ def push(release: Path, graph_store: str, timeout: float = 300) -> Pushed:
     for name, triples in graphs.items():
         _put(
             f"{graph_store}?{urllib.parse.urlencode({'graph': name})}",
-            pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES),
+            in_memory(pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES)),
             timeout,
         )
     merge = _dump(release, version, "nt")
@@ -55,7 +56,7 @@ def push(release: Path, graph_store: str, timeout: float = 300) -> Pushed:
 
 def _dump(release: Path, version: str, suffix: str) -> bytes:
     dump = next(d for d in publish.DUMPS if d.suffix == suffix)
-    path = release / publish.file_name(version, dump)
+    path = release / dump.file_name(version)
     try:
         return gzip.decompress(path.read_bytes()) if dump.compress else path.read_bytes()
     except OSError as error:

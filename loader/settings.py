@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from loader.namespaces import BASE
 
 CODE = Path(__file__).resolve().parent.parent
 # In a checkout (and an editable install) data/, ontology/, shapes/, queries/ and node_modules/ sit beside
@@ -35,7 +39,10 @@ class Settings:
     ontology_dir: Path = _help("Folder of the ontology, vocabularies and imports.", default=ROOT / "ontology")
     shapes_dir: Path = _help("Folder of SHACL shapes every build must pass.", default=ROOT / "shapes")
     queries_dir: Path = _help("Folder of saved SPARQL queries.", default=ROOT / "queries")
-    store: Path = _help("Store folder: builds live in it, `current` points at the one served.", default=STORE)
+    store: Path = _help(
+        "Store folder: builds, `current` (a link to the build served) and published releases; loader/layout.py.",
+        default=STORE,
+    )
     shapes: bool = _help("Validate with SHACL before building.", default=True)
     host: str = _help("Address to serve on.", default="127.0.0.1")
     port: int = _help("Port to serve on.", default=8000)
@@ -65,7 +72,14 @@ class Settings:
     row_limit: int = _help("Most result rows a query may return.", default=100_000)
     rate_limit: str = _help("Requests per client and worker, e.g. 600/minute; empty for none.", default="")
     max_request_bytes: int = _help("Largest request body accepted.", default=1_000_000)
-    public_base: str = _help("Public base IRI the entity IRIs live under.", default="https://w3id.org/nolsi/")
+    iri_base: str = _help(
+        "Base of the IRIs a build mints: the dataset, its catalogue and VoID partitions, entity documents (doc/).",
+        default=BASE,
+    )
+    base_url: str = _help(
+        "Public URL of this deployment: the SPARQL endpoint and release downloads the descriptions name.",
+        default=BASE,  # w3id.org redirects it to the deployment
+    )
     service_allowlist: tuple[str, ...] = _help("SPARQL endpoints SERVICE may call (comma-separated).", default=())
     backend: str = _help(
         "SPARQL endpoint that holds the pushed release and answers every query; empty for the embedded store.",
@@ -73,12 +87,15 @@ class Settings:
     )
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then `NOLSI_*` variables, then `overrides` (None values are ignored)."""
-        environ = os.environ if environ is None else environ
-        values = {}
+        variables = os.environ if environ is None else environ
+        values: dict[str, Any] = {}  # each of its own field's type, checked by the dataclass
+        for old, names in RENAMED.items():
+            if variables.get(old) is not None:
+                values.update(dict.fromkeys(names, variables[old]))
         for f in dataclasses.fields(cls):
-            raw = environ.get(f"NOLSI_{f.name.upper()}")
+            raw = variables.get(f"NOLSI_{f.name.upper()}")
             if raw is not None:
                 values[f.name] = _coerce(f, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -95,6 +112,10 @@ class Settings:
                 value = "1" if value else "0"
             env[f"NOLSI_{f.name.upper()}"] = str(value)
         return env
+
+
+# Variables of earlier versions, still read; the new ones win. NOLSI_PUBLIC_BASE was both bases.
+RENAMED = {"NOLSI_PUBLIC_BASE": ("iri_base", "base_url")}
 
 
 def _coerce(f: dataclasses.Field, raw: str):

@@ -1,17 +1,15 @@
 """Write a new on-disk Oxigraph store and switch it in atomically.
 
-Layout of a store folder:
-
-    <store>/builds/<version>/   one immutable Oxigraph store per build
-    <store>/current             symlink to the build being served
-
-A build is written under a temporary name, renamed to its version, and only then is `current`
-replaced, with a rename of a fresh symlink, which POSIX makes atomic. A build killed at any
-moment therefore leaves `current` pointing at the previous, complete store.
+The store folder's layout is `loader.layout`'s: builds in `builds/<version>/`, and `current`, a
+symlink to the build being served. A build is written under a temporary name, renamed to its
+version, and only then is `current` replaced, with a rename of a fresh symlink, which POSIX makes
+atomic. A build killed at any moment therefore leaves `current` pointing at the previous,
+complete store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -23,11 +21,9 @@ from pathlib import Path
 
 import pyoxigraph
 
-from loader.publish import RELEASES
-
-CURRENT = "current"
-BUILDS = "builds"
-TEMP_PREFIX = ".tmp-"
+from loader import layout
+from loader.layout import TEMP_PREFIX
+from loader.typed import in_memory
 
 
 class StoreError(Exception):
@@ -41,14 +37,16 @@ def sorted_nquads(source: pyoxigraph.Store) -> bytes:
     only those: a blank node's canonical name depends on the quads it is in and on no others, so
     the rest (most of the data) is sorted as Oxigraph wrote it, with no Python object per quad.
     """
-    lines = source.dump(format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
+    lines = in_memory(source.dump(format=pyoxigraph.RdfFormat.N_QUADS)).splitlines(keepends=True)
     if any(b"_:" in line for line in lines):
         blank = b"".join(line for line in lines if b"_:" in line)  # "_:" in a literal only costs time
         lines = [line for line in lines if b"_:" not in line]
         canonical = pyoxigraph.Dataset(pyoxigraph.parse(blank, format=pyoxigraph.RdfFormat.N_QUADS))
         del blank
         canonical.canonicalize(pyoxigraph.CanonicalizationAlgorithm.UNSTABLE)
-        lines += pyoxigraph.serialize(canonical, format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
+        lines += in_memory(pyoxigraph.serialize(canonical, format=pyoxigraph.RdfFormat.N_QUADS)).splitlines(
+            keepends=True
+        )
         del canonical
     lines.sort()
     return b"".join(lines)
@@ -57,10 +55,8 @@ def sorted_nquads(source: pyoxigraph.Store) -> bytes:
 def give_back_memory() -> None:
     """Return freed heap memory to the system (glibc's malloc_trim): after a big in-memory store
     is dropped its pages stay in the process otherwise, and the bulk loader's come on top."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back this way
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def merge_into_default_graph(source: pyoxigraph.Store) -> None:
@@ -70,13 +66,14 @@ def merge_into_default_graph(source: pyoxigraph.Store) -> None:
 
 
 def is_store(path: Path) -> bool:
+    """Whether `path` is an Oxigraph store folder (RocksDB's `CURRENT` file is in every one)."""
     return (path / "CURRENT").is_file()
 
 
 def exists(store: Path) -> bool:
     """Whether `store` is a store or a store folder at all, whole or damaged (not: nothing there yet)."""
-    store = Path(store)
-    return is_store(store) or (store / CURRENT).is_symlink() or (store / CURRENT).exists()
+    link = layout.current_link(store)
+    return is_store(Path(store)) or link.is_symlink() or link.exists()
 
 
 def resolve(store: Path) -> Path:
@@ -84,7 +81,7 @@ def resolve(store: Path) -> Path:
     store = Path(store)
     if is_store(store):
         return store
-    current = store / CURRENT
+    current = layout.current_link(store)
     if current.is_symlink() or current.exists():
         target = current.resolve()
         if is_store(target):
@@ -96,7 +93,7 @@ def resolve(store: Path) -> Path:
 def release_of(store: Path) -> Path:
     """The release folder of the build being served (written by `loader.publish`)."""
     build = resolve(store)
-    release = build.parent.parent / RELEASES / build.name
+    release = layout.release_of(build)
     if not release.is_dir():
         raise StoreError(f"no release folder {release} for the build {build.name}: rebuild with `nolsi build`")
     return release
@@ -113,9 +110,8 @@ def check(path: Path) -> None:
 @contextmanager
 def build_lock(store: Path) -> Iterator[None]:
     """Held from the first write into `<store>/builds` to the switch: one build at a time."""
-    store = Path(store)
-    store.mkdir(parents=True, exist_ok=True)
-    with open(store / ".build.lock", "w") as lock:
+    Path(store).mkdir(parents=True, exist_ok=True)
+    with open(layout.lock(store), "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -138,10 +134,7 @@ def write(
     """
     store = Path(store)
     with build_lock(store):
-        if is_store(Path(store) / BUILDS / version):
-            dump = None
-        else:
-            dump = dump_for_build(source, store, version)
+        dump = None if is_store(layout.build(store, version)) else dump_for_build(source, store, version)
         return write_dump(dump, store, version, before_switch)
 
 
@@ -150,7 +143,7 @@ def dump_for_build(source: pyoxigraph.Store, store: Path, version: str) -> Path:
     store folder, for `write_dump`: Oxigraph writes and reads it natively, the dump of a big
     store is never a Python bytes object, and the caller can free `source` before the store is
     built. Call it under `build_lock`."""
-    builds = Path(store) / BUILDS
+    builds = layout.builds(store)
     builds.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(builds)
     merge_into_default_graph(source)
@@ -166,8 +159,7 @@ def write_dump(dump: Path | None, store: Path, version: str, before_switch: Call
     `before_switch` runs once the build is complete on disk and before `current` points at it
     (the pipeline finishes the release there). With `dump` None the build exists already."""
     store = Path(store)
-    builds = store / BUILDS
-    final = builds / version
+    builds, final = layout.builds(store), layout.build(store, version)
     try:
         if dump is not None and not is_store(final):
             temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=builds))
@@ -189,11 +181,12 @@ def write_dump(dump: Path | None, store: Path, version: str, before_switch: Call
 
 
 def _switch(store: Path, target: Path) -> None:
-    link = store / f"{TEMP_PREFIX}{CURRENT}-{os.getpid()}"
+    current = layout.current_link(store)
+    link = current.with_name(f"{TEMP_PREFIX}{current.name}-{os.getpid()}")
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(target.relative_to(store))
-    os.replace(link, store / CURRENT)
+    os.replace(link, current)
     _fsync_dir(store)
 
 

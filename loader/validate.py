@@ -21,6 +21,7 @@ from rdflib.namespace import RDF, SH, XSD
 
 from loader import shacl_sparql
 from loader.namespaces import XSD_STRING
+from loader.typed import solutions
 
 VALIDATORS = ("sparql", "pyshacl")
 
@@ -192,9 +193,11 @@ def is_ill_typed(literal: pyoxigraph.Literal, datatype: URIRef) -> bool:
     finds its lexical form ill-typed, or its value is not of the Python type of the datatype
     (pySHACL 0.40, `DatatypeConstraintComponent`)."""
     value = as_rdflib(literal)
-    if getattr(value, "ill_typed", None) is True:
+    if not isinstance(value, Literal):  # never: a pyoxigraph literal becomes an rdflib one
+        raise TypeError(f"{literal!r} is not a literal")
+    if value.ill_typed is True:
         return True
-    python_types = {
+    python_types: dict[URIRef, type | tuple[type, ...]] = {
         XSD.string: (str, bytes),
         RDF.langString: (str, bytes),
         XSD.integer: int,
@@ -224,7 +227,7 @@ def _materialise_sparql_targets(shapes: Graph, store: pyoxigraph.Store) -> Graph
             continue
         select = str(shapes.value(target, SH.select))
         shapes.remove((shape, SH.target, target))
-        for solution in store.query(select, use_default_graph_as_union=True):
+        for solution in solutions(store.query(select, use_default_graph_as_union=True)):
             shapes.add((shape, SH.targetNode, as_rdflib(solution["this"])))
     return shapes
 

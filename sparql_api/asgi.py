@@ -15,6 +15,7 @@ once, never an unbounded wait. Errors made here are plain text with a Request-Id
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import sys
@@ -68,10 +69,8 @@ class Adapter:
         try:
             body = await self._body(scope, receive)
         except _Refused as refused:
-            try:
+            with contextlib.suppress(OSError):  # the client is gone
                 await _plain(send, refused.status, refused.message, scope)
-            except OSError:  # the client is gone
-                pass
             return
         if self.active >= self.settings.threads:
             await _plain(
@@ -142,13 +141,16 @@ class Adapter:
             ) from None
         except (_Refused, asyncio.CancelledError):
             raise
-        except Exception as error:  # the server could not read the body: bad chunked framing and the like
+        except (RuntimeError, OSError) as error:
+            # granian reports a body it could not read (bad chunking, early end) as http.disconnect, above;
+            # a transport fault it raises as RuntimeError or OSError.
             raise _Refused(
                 400, f"Bad Request: the request body could not be read ({error or type(error).__name__})."
             ) from None
 
     def _run(self, environ: dict):
-        """Flask in a worker thread: status, headers, the first up to BUFFERED bytes, and the rest's iterator or None."""
+        """Flask in a worker thread: status, headers, the first up to BUFFERED bytes, and the rest's iterator
+        or None."""
         started: list = []
 
         def start_response(status: str, headers: list, exc_info=None):

@@ -19,6 +19,7 @@ section 19.8 for what can hide a variable-like text: comments, strings and IRIs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import pyoxigraph
 
@@ -38,7 +39,7 @@ TOKENS = re.compile(
 )
 
 
-def write(template: str, values: dict[str, pyoxigraph.NamedNode | pyoxigraph.Literal]) -> str:
+def write(template: str, values: Mapping[str, pyoxigraph.NamedNode | pyoxigraph.Literal]) -> str:
     """The template with each variable named in `values` replaced by that term."""
     if not values:
         return template

@@ -22,14 +22,17 @@ from datetime import date
 from pathlib import Path
 
 import pyoxigraph
+import rdflib.namespace
 from pyoxigraph import Literal, NamedNode
+from rdflib.namespace import SKOS
 
-from loader.namespaces import ID, VOCAB
+from loader.namespaces import ID, NOLSI, VOCAB
+from loader.typed import solutions
 from sparql_api import binding
 
 Term = NamedNode | Literal
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = str(rdflib.namespace.XSD)
 TYPES = ("iri", "entity", "concept", "string", "integer", "decimal", "date", "boolean", "enum")
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -314,11 +317,12 @@ def _scheme(scheme: str, ontology_dir: Path, where: str) -> tuple[str, tuple[str
     namespace = f"{VOCAB}{scheme}/"
     store = pyoxigraph.Store()
     store.load(path=path)
-    concepts = store.query(
-        "SELECT ?c ?scheme WHERE { ?c a <http://www.w3.org/2004/02/skos/core#Concept> ; "
-        "<http://www.w3.org/2004/02/skos/core#inScheme> ?scheme "
-        "OPTIONAL { ?c <https://w3id.org/nolsi/ontology#rank> ?rank } } ORDER BY ?rank ?c",
-        substitutions={pyoxigraph.Variable("scheme"): pyoxigraph.NamedNode(namespace)},
+    concepts = solutions(
+        store.query(
+            f"SELECT ?c ?scheme WHERE {{ ?c a <{SKOS.Concept}> ; <{SKOS.inScheme}> ?scheme "
+            f"OPTIONAL {{ ?c <{NOLSI.rank}> ?rank }} }} ORDER BY ?rank ?c",
+            substitutions={pyoxigraph.Variable("scheme"): pyoxigraph.NamedNode(namespace)},
+        )
     )
     values = tuple(s["c"].value[len(namespace) :] for s in concepts if s["c"].value.startswith(namespace))
     if not values:

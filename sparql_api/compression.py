@@ -57,7 +57,7 @@ def compress(response: Response) -> Response:
     if request.endpoint in SENT_AS_THEY_ARE or "Content-Encoding" in response.headers:
         return response
     length = None if response.is_streamed else response.calculate_content_length()
-    if not varies(response.mimetype, response.status_code, length):
+    if not varies(response.mimetype or "", response.status_code, length):
         return response
     response.vary.add("Accept-Encoding")
     coding = request.accept_encodings.best_match(CODINGS)

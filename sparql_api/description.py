@@ -11,16 +11,13 @@ from __future__ import annotations
 import threading
 
 from flask import Response, current_app, render_template, request
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, VOID, XSD
 
-from loader.describe import DCAT3_VERSION
-from loader.namespaces import NOLSI, PREFIXES
+from loader.namespaces import DCAT3_VERSION, FORMATS, NOLSI, PREFIXES, SD
 from sparql_api import engine, formats
 from sparql_api.service import Asked
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 RESULT_FORMATS = tuple(f.w3c for f in formats.SOLUTIONS + formats.GRAPHS)
 GRAPH_COUNTS = (
     "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
@@ -38,13 +35,14 @@ def respond() -> Response:
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats.GRAPHS)
         return Response(f"The Service Description is offered as: {offered}\n", status=406, content_type="text/plain")
-    release = engine.current(current_app.config["NOLSI"].store)
-    body = formats.serialize(graph(request.base_url, release), chosen)
+    build = engine.current(current_app.config["NOLSI"].store)
+    body = formats.serialize(graph(request.base_url, build), chosen)
     response = Response(body, content_type=chosen.content_type)
     response.headers["Vary"] = "Accept"
-    response.set_etag(engine.etag(release, "service-description", request.base_url, chosen.name))
-    response.last_modified = release.built
-    return response.make_conditional(request)
+    response.set_etag(engine.etag(build, "service-description", request.base_url, chosen.name))
+    response.last_modified = build.built
+    response.make_conditional(request)  # 304, 412 or 206 set on the response itself
+    return response
 
 
 def examples() -> list[dict]:
@@ -64,7 +62,7 @@ def wants_html(accept, alternatives: tuple[formats.Format, ...]) -> bool:
     return html > 0 and html >= rdf
 
 
-def graph(endpoint: str, release: engine.Release) -> Graph:
+def graph(endpoint: str, build: engine.Build) -> Graph:
     settings = current_app.config["NOLSI"]
     sd = Graph(bind_namespaces="none")
     for prefix, namespace in (("sd", SD), ("void", VOID), ("nolsi", NOLSI), ("xsd", XSD), ("sh", SH)):
@@ -77,39 +75,39 @@ def graph(endpoint: str, release: engine.Release) -> Graph:
     if settings.service_allowlist:
         sd.add((service, SD.feature, SD.BasicFederatedQuery))
     for name in RESULT_FORMATS:
-        sd.add((service, SD.resultFormat, FORMATS_NS[name]))
+        sd.add((service, SD.resultFormat, FORMATS[name]))
     sd.add((service, NOLSI.queryTimeout, Literal(settings.query_timeout, datatype=XSD.decimal)))
     sd.add((service, NOLSI.resultRowLimit, Literal(settings.row_limit)))
-    sd.add((service, DCAT3_VERSION, Literal(release.version)))
-    for prefix, namespace in PREFIXES.items():  # predeclared (sparql_api/prologue.py), as SHACL prefix declarations
+    sd.add((service, DCAT3_VERSION, Literal(build.version)))
+    for prefix, iri in PREFIXES.items():  # predeclared (sparql_api/prologue.py), as SHACL prefix declarations
         declaration = BNode(f"prefix-{prefix}")
         sd.add((service, SH.declare, declaration))
         sd.add((declaration, SH.prefix, Literal(prefix)))
-        sd.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
+        sd.add((declaration, SH.namespace, Literal(iri, datatype=XSD.anyURI)))
 
     dataset, default = BNode("dataset"), BNode("default")
     sd.add((service, SD.defaultDataset, dataset))
     sd.add((dataset, RDF.type, SD.Dataset))
     sd.add((dataset, SD.defaultGraph, default))
     sd.add((default, RDF.type, SD.Graph))
-    counts = graph_counts(release)
+    counts = graph_counts(build)
     sd.add((default, VOID.triples, Literal(counts.pop(None, 0))))
-    for name, triples in counts.items():
+    for graph_name, triples in counts.items():
         named, described = BNode(), BNode()
         sd.add((dataset, SD.namedGraph, named))
         sd.add((named, RDF.type, SD.NamedGraph))
-        sd.add((named, SD.name, URIRef(name)))
+        sd.add((named, SD.name, URIRef(str(graph_name))))
         sd.add((named, SD.graph, described))
         sd.add((described, RDF.type, SD.Graph))
         sd.add((described, VOID.triples, Literal(triples)))
     return sd
 
 
-def graph_counts(release: engine.Release) -> dict[str | None, int]:
+def graph_counts(build: engine.Build) -> dict[str | None, int]:
     """Triples per named graph (None: the default graph), counted once per release by an evaluator."""
     with _counts_lock:
-        if release.version not in _counts:
-            answer = current_app.extensions["nolsi.service"].answer(Asked(GRAPH_COUNTS, "tsv", None), release)
+        if build.version not in _counts:
+            answer = current_app.extensions["nolsi.service"].answer(Asked(GRAPH_COUNTS, "tsv", None), build)
             rows = (row.split("\t") for row in answer.body.decode().splitlines()[1:])
-            _counts[release.version] = {g.strip("<>") or None: int(n.split("^^")[0].strip('"')) for g, n in rows}
-        return dict(_counts[release.version])
+            _counts[build.version] = {g.strip("<>") or None: int(n.split("^^")[0].strip('"')) for g, n in rows}
+        return dict(_counts[build.version])

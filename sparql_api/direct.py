@@ -90,7 +90,7 @@ def _answer(
         return _plain(error.status, error.message)
     except formats.UnknownFormat as error:
         return _plain(400, str(error))
-    release = service.release()
+    build = service.served()
     scheme = scope.get("scheme", "http")
     server = scope.get("server")
     asked = Asked(
@@ -102,9 +102,9 @@ def _answer(
         (),
         get_current_url(scheme, get_host(scheme, headers.get("host"), server and tuple(server)), "", PATH),
     )
-    etag = service.etag(asked, release)
-    answer = service.answer(asked, release)
-    return answer.status, sparql.answer_headers(answer, etag, release, settings.row_limit), answer.body
+    etag = service.etag(asked, build)
+    answer = service.answer(asked, build)
+    return answer.status, sparql.answer_headers(answer, etag, build, settings.row_limit), answer.body
 
 
 def _encoded(

@@ -32,6 +32,7 @@ faster to query than the on-disk store, docs/benchmarks.md); larger ones are rea
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -41,6 +42,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from multiprocessing import reduction
@@ -50,6 +52,7 @@ from typing import Protocol
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, RdfFormat
 
+from loader.typed import in_memory
 from sparql_api import binding, formats, guard, prologue, remote
 
 Term = NamedNode | pyoxigraph.Literal
@@ -175,12 +178,13 @@ def _serialize(results, job: Job, answer_bytes: int) -> Answer:
             return _not_acceptable("SELECT and ASK results", formats.SOLUTIONS)
         target = formats.BY_NAME[job.solutions_format]
         if isinstance(results, QueryBoolean):
-            return Answer(200, results.serialize(format=target.engine), target.content_type, "boolean", 1)
+            body = in_memory(results.serialize(format=target.results_syntax))
+            return Answer(200, body, target.content_type, "boolean", 1)
         lines, rows, truncated = _capture(results, QueryResultsFormat.TSV, job.row_limit, 1, answer_bytes)
-        if target.engine != QueryResultsFormat.TSV:
+        if target.results_syntax != QueryResultsFormat.TSV:
             lines = _convert(
                 lambda: pyoxigraph.parse_query_results(lines, format=QueryResultsFormat.TSV).serialize(
-                    format=target.engine
+                    format=target.results_syntax
                 ),
                 target,
             )
@@ -193,9 +197,11 @@ def _serialize(results, job: Job, answer_bytes: int) -> Answer:
         lines, rows, truncated = _cut(results, job.row_limit, 0)
     else:
         lines, rows, truncated = _capture(results, RdfFormat.N_TRIPLES, job.row_limit, 0, answer_bytes)
-    if target.engine not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+    if target.graph_syntax not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
         lines = _convert(
-            lambda: pyoxigraph.serialize(pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.engine),
+            lambda: pyoxigraph.serialize(
+                pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES), format=target.graph_syntax
+            ),
             target,
         )
     return Answer(200, lines, target.content_type, "graph", rows, truncated)
@@ -234,10 +240,8 @@ class _Writer:
 def _capture(results, syntax, limit: int, header: int, max_bytes: int) -> tuple[bytes, int, bool]:
     """Serialise one-row-per-line results until one row past the limit, then cut at the limit."""
     writer = _Writer(limit + header, max_bytes)
-    try:
+    with contextlib.suppress(_Enough):
         results.serialize(writer, format=syntax)
-    except _Enough:
-        pass
     return _cut(b"".join(writer.parts), limit, header)
 
 
@@ -252,9 +256,9 @@ def _cut(text: bytes, limit: int, header: int) -> tuple[bytes, int, bool]:
     return text[: end + 1], limit, True
 
 
-def _convert(write, target: formats.Format) -> bytes:
+def _convert(write: Callable[[], bytes | None], target: formats.Format) -> bytes:
     try:
-        return write()
+        return in_memory(write())
     except (SyntaxError, ValueError, OSError) as error:  # e.g. one value beyond the parser's 16 MiB buffer
         raise _Unwritable(f"The answer cannot be written as {target.media_type}: {error}") from None
 
@@ -316,7 +320,8 @@ class _Watchdog:
             time.sleep(self.INTERVAL)
             if self.running and _resident() - self.baseline > self.budget:
                 self.send_lock.acquire()  # never released: the process ends here
-                message = f"The query needed more than the {self.budget >> 20} MiB of memory a query may use, and was stopped."
+                budget = self.budget >> 20
+                message = f"The query needed more than the {budget} MiB of memory a query may use, and was stopped."
                 try:
                     self.connection.send(replace(_plain(503, message), retire=True))
                 finally:
@@ -420,7 +425,7 @@ def _loop(connection: Connection, limits: Limits, store: str, opened: Source | N
                     ),
                     retire=True,
                 )
-            except Exception as error:  # the engine's own failures: report them, keep serving
+            except Exception as error:  # noqa: BLE001 - any failure of one query is its answer; the evaluator serves on
                 answer = _plain(500, f"The query engine failed: {error}")
             finally:
                 watchdog.running = False
@@ -502,10 +507,8 @@ class Evaluator:
         return bool(self._readable.poll(max(seconds, 0) * 1000))
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.connection.close()
 
     @property
@@ -621,7 +624,8 @@ class Pool:
             evaluator.kill()
             return _plain(
                 503,
-                "The query engine stopped while answering (out of memory or a crash); please retry or simplify the query.",
+                "The query engine stopped while answering (out of memory or a crash); "
+                "please retry or simplify the query.",
             )
         if answer.retire:
             evaluator.kill()

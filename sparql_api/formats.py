@@ -11,12 +11,15 @@ Negotiation itself is Werkzeug's (`MIMEAccept.best_match`, q-values and wildcard
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
+
+from loader.typed import in_memory
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,20 @@ class Format:
     @property
     def content_type(self) -> str:
         return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
+
+    @property
+    def graph_syntax(self) -> RdfFormat:
+        """Oxigraph's syntax of a graph format; a TypeError for any other kind, a bug of the caller."""
+        if not isinstance(self.engine, RdfFormat):
+            raise TypeError(f"{self.name} is not a graph format")
+        return self.engine
+
+    @property
+    def results_syntax(self) -> QueryResultsFormat:
+        """Oxigraph's syntax of a SELECT/ASK results format; a TypeError for any other kind."""
+        if not isinstance(self.engine, QueryResultsFormat):
+            raise TypeError(f"{self.name} is not a query results format")
+        return self.engine
 
 
 SOLUTIONS = (
@@ -148,8 +165,7 @@ def requested(values: tuple[str, ...], formats: tuple[Format, ...]) -> Format | 
     A value may be a name or a media type, or a comma-separated list of them (the first known one
     counts). Several values must agree. Raises `UnknownFormat` for a value that names no format.
     """
-    found = {_lookup(value, formats) for value in values}
-    named = found - {None}
+    named = {found for value in values if (found := _lookup(value, formats)) is not None}
     if len(named) > 1:
         raise UnknownFormat(f"the format parameters disagree: {', '.join(sorted(f.name for f in named))}")
     return named.pop() if named else None
@@ -179,8 +195,9 @@ def serialize(graph, chosen: Format) -> bytes:
     """
     lines = graph.serialize(format="nt", encoding="utf-8")
     prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces() if prefix}
-    triples = pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES)
-    if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+    syntax = chosen.graph_syntax
+    triples: Iterable[pyoxigraph.Quad] = pyoxigraph.parse(lines, format=RdfFormat.N_TRIPLES)
+    if syntax in (RdfFormat.N_QUADS, RdfFormat.TRIG):
         triples = (pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
-    with_prefixes = chosen.engine in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
-    return pyoxigraph.serialize(triples, format=chosen.engine, prefixes=prefixes if with_prefixes else None)
+    with_prefixes = syntax in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
+    return in_memory(pyoxigraph.serialize(triples, format=syntax, prefixes=prefixes if with_prefixes else None))

@@ -56,7 +56,8 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
         # only run into the time limit, and a refusal says more than a timeout.
         raise Refused(
             403,
-            f"A query over {MAX_CHECKED} characters that mentions SERVICE cannot be checked; federated queries are refused.",
+            f"A query over {MAX_CHECKED} characters that mentions SERVICE cannot be checked; "
+            "federated queries are refused.",
         )
     if unescaped != query:
         # rdflib applies codepoint escapes before parsing (section 19.2), Oxigraph only inside
@@ -65,7 +66,7 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
     try:
         with _parser:
             algebra = translateQuery(parseQuery(query)).algebra
-    except Exception:
+    except Exception:  # noqa: BLE001 - rdflib's parser and algebra raise bare Exception for queries they cannot read
         raise Refused(
             403, "This query mentions SERVICE and could not be checked; federated queries are refused."
         ) from None
@@ -80,7 +81,8 @@ def check(query: str, allowlist: tuple[str, ...]) -> None:
         if str(endpoint) not in allowlist:
             raise Refused(
                 403,
-                f"SERVICE <{endpoint}> is refused: this endpoint calls no other endpoint that its operator has not allowed.",
+                f"SERVICE <{endpoint}> is refused: "
+                "this endpoint calls no other endpoint that its operator has not allowed.",
             )
 
 

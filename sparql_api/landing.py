@@ -20,20 +20,20 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, request
-from rdflib import Namespace, URIRef
+from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID
 
+from loader import layout
+from loader import namespaces as ns
+from loader.namespaces import BIOSCHEMAS_DATASET, IANA_MEDIA_TYPES, LICENCE, SCHEMA, SD, SPDX
 from sparql_api import formats, linked
 
 bp = Blueprint("landing", __name__)
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-IANA = "https://www.iana.org/assignments/media-types/"
+IANA = str(IANA_MEDIA_TYPES)
 SYNTAX_NAMES = {f.media_type: f.label for f in formats.GRAPHS}
 GZIP = "application/gzip"
 PROJECT = "The nolsi project"
-BIOSCHEMAS_DATASET = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
 SOURCES = linked.page_query("landing-sources")
 PICTURE = "landscape/index.svg"  # the release's overview picture (loader/landscape.py)
 
@@ -76,7 +76,7 @@ class Description:
 
 
 def describe() -> Description:
-    dcat, void = linked.metadata_file("dcat.ttl"), linked.metadata_file("void.ttl")
+    dcat, void = linked.metadata_file(layout.DCAT), linked.metadata_file(layout.VOID)
     return _description(str(dcat), dcat.stat().st_mtime, str(void), void.stat().st_mtime)
 
 
@@ -85,7 +85,7 @@ def _description(dcat_path: str, _dcat_mtime: float, void_path: str, _void_mtime
     dcat, void = linked.graph_of(Path(dcat_path)), linked.graph_of(Path(void_path))
     dataset = next(dcat.subjects(RDF.type, DCAT.Dataset))
     downloads = []
-    for distribution in sorted(dcat.objects(dataset, DCAT.distribution)):
+    for distribution in linked.ordered(dcat.objects(dataset, DCAT.distribution)):
         media = str(dcat.value(distribution, DCAT.mediaType)).removeprefix(IANA)
         checksum = dcat.value(distribution, SPDX.checksum)
         url = str(dcat.value(distribution, DCAT.downloadURL))
@@ -95,20 +95,19 @@ def _description(dcat_path: str, _dcat_mtime: float, void_path: str, _void_mtime
                 url=url,
                 media_type=media,
                 compressed=(distribution, DCAT.compressFormat, URIRef(IANA + GZIP)) in dcat,
-                size=int(dcat.value(distribution, DCAT.byteSize)),
+                size=linked.integer(dcat.value(distribution, DCAT.byteSize)),
                 sha256=str(dcat.value(checksum, SPDX.checksumValue)) if checksum else "",
             )
         )
 
     def count(predicate) -> int:  # the VoID dataset has the DCAT dataset's IRI
-        value = void.value(dataset, predicate)
-        return int(value) if value is not None else 0
+        return linked.integer(void.value(dataset, predicate), 0)
 
     links: dict[str, int] = {}
     for linkset in void.subjects(RDF.type, VOID.Linkset):
         target = void.value(linkset, VOID.objectsTarget)
         label = str(void.value(target, RDFS.label) or target)
-        links[label] = links.get(label, 0) + int(void.value(linkset, VOID.triples) or 0)
+        links[label] = links.get(label, 0) + linked.integer(void.value(linkset, VOID.triples), 0)
     publisher = dcat.value(dataset, DCTERMS.publisher)
     return Description(
         dataset=str(dataset),
@@ -131,14 +130,15 @@ def jsonld(about: Description) -> dict:
     """The schema.org `Dataset`, and only the dataset (B.7): what Google Dataset Search, F-UJI
     and FAIR-Checker read from the page. IRI-valued properties are typed `@id` in the context so
     that an RDF reading of the block gets IRIs, not strings."""
-    base = current_app.config["NOLSI"].public_base
-    version = linked.release().version
+    settings = current_app.config["NOLSI"]
+    base = settings.base_url
+    version = linked.served().version
     project = {"@type": "Organization", "name": about.publisher, "url": base}
     iri = {"@type": "@id"}
     return {
         "@context": {
-            "@vocab": "https://schema.org/",
-            "dct": "http://purl.org/dc/terms/",
+            "@vocab": str(SCHEMA),
+            "dct": str(DCTERMS),
             **{name: iri for name in ("url", "license", "contentUrl", "publishingPrinciples", "dct:conformsTo")},
         },
         "@type": "Dataset",
@@ -147,7 +147,7 @@ def jsonld(about: Description) -> dict:
         "description": about.description,
         "url": base,
         "identifier": about.dataset,
-        "license": linked.LICENCE,
+        "license": LICENCE,
         "version": version,
         "dateModified": about.modified,
         "creator": project,
@@ -156,7 +156,7 @@ def jsonld(about: Description) -> dict:
         "keywords": list(about.keywords),
         "inLanguage": ["en", "nb"],
         "spatialCoverage": {"@type": "Place", "name": "Norway"},
-        "publishingPrinciples": f"{base}about#persistence",
+        "publishingPrinciples": ns.persistence(settings.iri_base),
         "dct:conformsTo": BIOSCHEMAS_DATASET,
         "includedInDataCatalog": {"@type": "DataCatalog", "name": "nolsi catalogue", "url": base},
         "distribution": [
@@ -175,16 +175,15 @@ def jsonld(about: Description) -> dict:
 
 def links(about: Description) -> str:
     host = request.host_url
-    base = current_app.config["NOLSI"].public_base
     entries = [
-        (f"{base}dataset", "cite-as", None),
+        (ns.dataset(current_app.config["NOLSI"].iri_base), "cite-as", None),
         (f"{host}index.ttl", "describedby", "text/turtle"),
         (f"{host}index.jsonld", "describedby", "application/ld+json"),
-        (linked.LICENCE, "license", None),
-        (f"{linked.SCHEMA}Dataset", "type", None),
-        (f"{linked.SCHEMA}AboutPage", "type", None),
+        (LICENCE, "license", None),
+        (SCHEMA.Dataset, "type", None),
+        (SCHEMA.AboutPage, "type", None),
     ]
-    version = linked.release().version
+    version = linked.served().version
     entries += [(f"{host}releases/{version}/{d.name}", "item", d.served_as) for d in about.downloads]
     return linked.signposting(entries)
 
@@ -192,7 +191,7 @@ def links(about: Description) -> str:
 @bp.get("/", defaults={"suffix": None})
 @bp.get("/index.<any(html, ttl, jsonld, rdf, nt):suffix>")
 def index(suffix: str | None):
-    chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(linked.TRIPLE_FORMATS, suffix)
     if chosen is None:
         return linked.not_acceptable(linked.TRIPLE_FORMATS)
     about = describe()
@@ -204,15 +203,15 @@ def index(suffix: str | None):
         response = linked.render(
             "landing.html",
             about=about,
-            release=linked.release(),
+            served=linked.served(),
             jsonld=jsonld(about),
             sources=sources(),
-            base=current_app.config["NOLSI"].public_base,
+            dataset=ns.dataset(current_app.config["NOLSI"].iri_base),
             picture=linked.picture(PICTURE),
             picture_file=PICTURE,
         )
     else:
-        response = linked.rdf_response(linked.convert(linked.metadata_file("dcat.ttl"), chosen), chosen)
+        response = linked.rdf_response(linked.convert(linked.metadata_file(layout.DCAT), chosen), chosen)
     return linked.finish(response, tag, signposts)
 
 
@@ -246,21 +245,21 @@ def about():
     tag = linked.etag("about")
     if (early := linked.not_modified(tag)) is not None:
         return early
-    served = linked.release()
+    served = linked.served()
     response = linked.render(
         "about.html",
-        release=served,
+        served=served,
         about=describe(),
         citation=citation(),
-        base=current_app.config["NOLSI"].public_base,
+        dataset=ns.dataset(current_app.config["NOLSI"].iri_base),
     )
     return linked.finish(response, tag)
 
 
 def citation() -> str:
     """How to cite the served version, as a Citation File Format (CFF 1.2.0) document."""
-    base = current_app.config["NOLSI"].public_base
-    served = linked.release()
+    settings = current_app.config["NOLSI"]
+    served = linked.served()
     info = describe()
     keywords = "".join(f"\n  - {k}" for k in info.keywords)
     return (
@@ -272,13 +271,13 @@ def citation() -> str:
         f'  - name: "{info.publisher}"\n'
         f'version: "{served.version}"\n'
         f'date-released: "{served.version[:10]}"\n'
-        f'url: "{base}"\n'
+        f'url: "{settings.base_url}"\n'
         "identifiers:\n"
         "  - type: url\n"
-        f'    value: "{base}dataset"\n'
+        f'    value: "{ns.dataset(settings.iri_base)}"\n'
         "    description: The dataset, every version.\n"
         "  - type: url\n"
-        f'    value: "{base}releases/{served.version}/"\n'
+        f'    value: "{ns.release(settings.base_url, served.version)}"\n'
         "    description: This version, with its files and checksums.\n"
         "license: CC-BY-4.0\n"
         f"keywords:{keywords}\n"

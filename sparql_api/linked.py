@@ -10,48 +10,42 @@ ETag is known before any work is done, and a revalidating client gets its 304 wi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph
+import rdflib
 from flask import Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryResultsFormat, RdfFormat
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
-from werkzeug.exceptions import HTTPException
+from rdflib.namespace import DCTERMS, FOAF, RDFS, SH, SKOS, VOID
+from rdflib.term import Identifier, Node
 
-from loader import namespaces, publish
-from loader.namespaces import BASE
+from loader import layout, namespaces, typed
+from loader.namespaces import BASE, SCHEMA, SHAPES, SPDX, VANN
 from sparql_api import engine, formats
 from sparql_api.description import wants_html
-from sparql_api.service import Asked
 from sparql_api.errors import plain
+from sparql_api.service import Asked
 
 HTML = formats.Format("html", "text/html", None)
 JSON = formats.Format("json", "application/json", None)
-LICENCE = "https://creativecommons.org/licenses/by/4.0/"
-SCHEMA = "https://schema.org/"
 PREFIXES = {
     **namespaces.PREFIXES,
-    "nolsish": f"{BASE}shapes#",
-    "void": "http://rdfs.org/ns/void#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "vann": "http://purl.org/vocab/vann/",
-    "spdx": "http://spdx.org/rdf/terms#",
+    "nolsish": str(SHAPES),
+    "void": str(VOID),
+    "sh": str(SH),
+    "vann": str(VANN),
+    "spdx": str(SPDX),
 }
 # Suffixes a document URL may end with to name its representation (`/doc/ri/x.ttl`).
 SUFFIXES = formats.GRAPH_SUFFIXES
 TRIPLE_FORMATS = formats.TRIPLES
-LABELS = (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://xmlns.com/foaf/0.1/name",
-    "https://schema.org/name",
-    "http://purl.org/dc/terms/title",
-)
+LABELS = tuple(str(p) for p in (SKOS.prefLabel, RDFS.label, FOAF.name, SCHEMA.name, DCTERMS.title))
 
 
 PAGE_QUERIES = Path(__file__).resolve().parent / "page_queries"
@@ -74,7 +68,7 @@ def choose(
     names text/html at least as high as the alternatives (a browser) and to one that sends no
     Accept header at all (FAIR-Checker, a bare `GET`); `*/*` alone gets the first of `offered`.
     """
-    name = suffix or request.args.get("format")
+    name = SUFFIXES.get(suffix, suffix) if suffix else request.args.get("format")
     if name:
         if name == "html":
             return HTML if html else None
@@ -95,15 +89,15 @@ def not_acceptable(offered: tuple[formats.Format, ...], html: bool = True) -> Re
     return response
 
 
-def release() -> engine.Release:
-    """The release served now (`engine.current` looks at the store link again every 50 ms): a page
-    must never carry the ETag or the links of a release that was replaced."""
+def served() -> engine.Build:
+    """The build served now (`engine.current` looks at the store link again every 50 ms): a page
+    must never carry the ETag or the links of a build that was replaced."""
     return engine.current(current_app.config["NOLSI"].store)
 
 
 def etag(*parts: str) -> str:
-    """The ETag of a representation of the current release (`engine.etag`)."""
-    return engine.etag(release(), *parts)
+    """The ETag of a representation of the served build and its release (`engine.etag`)."""
+    return engine.etag(served(), *parts)
 
 
 def not_modified(tag: str, links: str = "") -> Response | None:
@@ -112,7 +106,7 @@ def not_modified(tag: str, links: str = "") -> Response | None:
         return None
     response = Response(status=304)
     response.set_etag(tag)
-    response.last_modified = release().built
+    response.last_modified = served().built
     response.vary.add("Accept")
     if links:
         response.headers["Link"] = links
@@ -122,12 +116,13 @@ def not_modified(tag: str, links: str = "") -> Response | None:
 def finish(response: Response, tag: str, links: str = "", cache: str = "public, no-cache") -> Response:
     """Validators, `Vary`, caching and signposting; 304 or 412 when the request's conditions say so."""
     response.set_etag(tag)
-    response.last_modified = release().built
+    response.last_modified = served().built
     response.vary.add("Accept")
     response.headers["Cache-Control"] = cache
     if links:
         response.headers["Link"] = links
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304, 412 or 206 set on the response itself
+    return response
 
 
 def rdf_response(body: bytes, chosen: formats.Format) -> Response:
@@ -141,32 +136,22 @@ def signposting(links: list[tuple[str, str, str | None]]) -> str:
 
 def render(template: str, **context) -> Response:
     """An HTML page; the templates get the IRI helpers below."""
-    body = render_template(template, href=href, curie=curie, api_docs=api_docs(), **context)
+    body = render_template(template, href=href, curie=curie, **context)
     return Response(body, content_type="text/html; charset=utf-8")
-
-
-def api_docs() -> str:
-    """Where the API is documented: `/api/docs` once it exists, the OpenAPI document until then."""
-    adapter = current_app.url_map.bind("")
-    try:
-        adapter.match("/api/docs", method="GET")
-        return "/api/docs"
-    except HTTPException:  # NotFound
-        return "/api/openapi.json"
 
 
 # --- the served release -----------------------------------------------------------------------
 
 
 def release_folder(version: str | None = None) -> Path | None:
-    """The published folder of a release (by default the one served), or None if there is none."""
-    root = Path(current_app.config["NOLSI"].store) / publish.RELEASES
-    folder = root / (version or release().version)
+    """The folder of a published release (by default the one of the served build), or None if
+    there is none."""
+    folder = layout.release(current_app.config["NOLSI"].store, version or served().version)
     return folder if folder.is_dir() else None
 
 
 def metadata_file(name: str) -> Path:
-    """A file of the served release, such as `void.ttl`; 404 when the release lacks it."""
+    """A file of the served build's release, such as `void.ttl`; 404 when the release lacks it."""
     folder = release_folder()
     path = folder / name if folder else None
     if path is None or not path.is_file():
@@ -207,6 +192,20 @@ def graph_of(path: Path) -> Graph:
     return parsed(str(path), path.stat().st_mtime)
 
 
+def ordered(nodes: Iterable[Node]) -> list[Identifier]:
+    """Terms of a parsed file in rdflib's order; rdflib types them as `Node`, which has no order."""
+    return sorted(node for node in nodes if isinstance(node, Identifier))
+
+
+def integer(node: Node | None, default: int | None = None) -> int:
+    """The value of an integer literal of a release file; `default` when there is none."""
+    if isinstance(node, rdflib.Literal):
+        return int(node)
+    if default is None:
+        raise ValueError(f"{node!r} is not an integer literal")
+    return default
+
+
 @lru_cache(maxsize=64)
 def _converted(path: str, mtime: float, name: str) -> bytes:
     return formats.serialize(parsed(path, mtime), formats.BY_NAME[name])
@@ -222,12 +221,24 @@ def convert(path: Path, chosen: formats.Format) -> bytes:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def select(query: str, **terms: str) -> list[dict[str, Any]]:
+# What a solution binds a variable to (the data has no RDF 1.2 triple terms).
+Term = NamedNode | BlankNode | Literal
+
+
+def select(query: str, **terms: str) -> list[dict[str, Term]]:
     """Solutions of a SELECT, with each variable named in `terms` bound to that IRI (sparql_api/binding.py)."""
     answer = _evaluate(query, terms, "json", None)
-    results = pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON)
+    results = typed.solutions(pyoxigraph.parse_query_results(answer.body, format=QueryResultsFormat.JSON))
     names = [v.value for v in results.variables]
     return [{n: s[n] for n in names if s[n] is not None} for s in results]
+
+
+def quad(s: Term, p: Term, o: Term, g: Term | DefaultGraph) -> Quad:
+    """A quad of terms a SELECT bound: SPARQL binds only IRIs and blank nodes where a pattern has
+    a subject or a graph name, and only IRIs where it has a predicate."""
+    if isinstance(s, Literal) or not isinstance(p, NamedNode) or isinstance(g, Literal):
+        raise TypeError(f"not a quad: {s} {p} {o} {g}")
+    return Quad(s, p, o, g)
 
 
 def construct(query: str, **terms: str) -> list[pyoxigraph.Triple]:
@@ -250,12 +261,13 @@ def _evaluate(query: str, terms: dict[str, str], solutions: str | None, graphs: 
 
 def serialize(statements: list, chosen: formats.Format) -> bytes:
     """Triples or quads in the chosen syntax; triples go to the default graph of a quad syntax."""
-    if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
+    syntax = chosen.graph_syntax
+    if syntax in (RdfFormat.N_QUADS, RdfFormat.TRIG):
         statements = [
             s if isinstance(s, Quad) else Quad(s.subject, s.predicate, s.object, DefaultGraph()) for s in statements
         ]
-    prefixes = PREFIXES if chosen.engine in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
-    return pyoxigraph.serialize(statements, format=chosen.engine, prefixes=prefixes)
+    prefixes = PREFIXES if syntax in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML) else None
+    return typed.in_memory(pyoxigraph.serialize(statements, format=syntax, prefixes=prefixes))
 
 
 @dataclass(frozen=True)

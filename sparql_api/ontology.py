@@ -17,15 +17,15 @@ from flask import Blueprint, abort, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, VOID
 
-from loader.namespaces import NOLSI, SHAPES
+from loader import layout, namespaces
+from loader.namespaces import LICENCE, NOLSI, SHAPES, VANN
 from sparql_api import formats, linked, releases
 
 bp = Blueprint("ontology", __name__)
 
 ONTOLOGY = "ontology/nolsi.ttl"
 MAPPINGS = "ontology/mappings.ttl"
-VANN = "http://purl.org/vocab/vann/"
-ONTOLOGY_IRI = URIRef(str(NOLSI).rstrip("#"))
+ONTOLOGY_IRI = namespaces.ONTOLOGY
 KINDS = (
     (OWL.Class, "classes", "Classes"),
     (OWL.ObjectProperty, "object-properties", "Object properties"),
@@ -45,24 +45,19 @@ MAPPING_PREDICATES = (
 SUFFIX_RULE = f"<any({formats.suffix_pattern(formats.TRIPLES, 'html').replace('|', ', ')}):suffix>"
 
 
-def _file(folder: Path | None, name: str) -> Path:
-    path = folder / name if folder else None
-    if path is None or not path.is_file():
-        abort(404, f"The release has no {name}.")
-    return path
-
-
 @bp.get("/ontology", defaults={"suffix": None, "version": None})
 @bp.get(f"/ontology.{SUFFIX_RULE}", defaults={"version": None})
 @bp.get("/ontology/<version>", defaults={"suffix": None})
 def ontology(suffix: str | None, version: str | None):
     folder = _release_with(version) if version else linked.release_folder()
-    path = _file(folder, ONTOLOGY)
-    chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
+    if folder is None or not (folder / ONTOLOGY).is_file():
+        abort(404, f"The release has no {ONTOLOGY}.")
+    path = folder / ONTOLOGY
+    chosen = linked.choose(linked.TRIPLE_FORMATS, suffix)
     if chosen is None:
         return linked.not_acceptable(linked.TRIPLE_FORMATS)
     host_links = linked.signposting(
-        [(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"), (linked.LICENCE, "license", None)]
+        [(f"{request.host_url}ontology.ttl", "describedby", "text/turtle"), (LICENCE, "license", None)]
     )
     tag = linked.etag("ontology", folder.name, version or "", chosen.name)
     if (early := linked.not_modified(tag, host_links)) is not None:
@@ -70,7 +65,7 @@ def ontology(suffix: str | None, version: str | None):
     if chosen is linked.HTML:
         response = linked.render(
             "ontology.html",
-            doc=document(path, folder / MAPPINGS, folder / "void.ttl"),
+            doc=document(path, folder / MAPPINGS, folder / layout.VOID),
             version=folder.name,
             mappings=(folder / MAPPINGS).is_file(),
         )
@@ -84,8 +79,9 @@ def _release_with(version: str) -> Path:
     wanted = URIRef(f"{ONTOLOGY_IRI}/{version}")
     for name in releases.versions():
         folder = linked.release_folder(name)
-        path = folder / ONTOLOGY if folder else None
-        if path and path.is_file() and (None, OWL.versionIRI, wanted) in linked.graph_of(path):
+        if folder is None or not (folder / ONTOLOGY).is_file():
+            continue
+        if (None, OWL.versionIRI, wanted) in linked.graph_of(folder / ONTOLOGY):
             return folder
     abort(404, f"No release carries ontology version {version!r}.")
 
@@ -151,11 +147,12 @@ def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> O
     mappings = linked.graph_of(Path(mappings_path)) if mappings_path else Graph()
     usage = _usage(linked.graph_of(Path(void_path))) if void_path else {}
     header = next(graph.subjects(RDF.type, OWL.Ontology), ONTOLOGY_IRI)
-    sections, seen = [], set()
+    sections: list[Section] = []
+    seen: set[URIRef] = set()
     for kind, anchor, title in KINDS:
         ours = [
             t
-            for t in sorted(set(graph.subjects(RDF.type, kind)) - seen)
+            for t in linked.ordered(set(graph.subjects(RDF.type, kind)) - seen)
             if isinstance(t, URIRef) and str(t).startswith(str(NOLSI))
         ]
         seen.update(ours)
@@ -175,8 +172,8 @@ def _document(path: str, _mtime: float, mappings_path: str, void_path: str) -> O
         version_iri=str(version_iri or ""),
         version_href=linked.href(str(version_iri)) if version_iri else "",
         version_info=str(graph.value(header, OWL.versionInfo) or ""),
-        prefix=str(graph.value(header, URIRef(VANN + "preferredNamespacePrefix")) or "nolsi"),
-        namespace=str(graph.value(header, URIRef(VANN + "preferredNamespaceUri")) or NOLSI),
+        prefix=str(graph.value(header, VANN.preferredNamespacePrefix) or "nolsi"),
+        namespace=str(graph.value(header, VANN.preferredNamespaceUri) or NOLSI),
         sections=sections,
     )
 
@@ -190,12 +187,14 @@ def _term(graph: Graph, mappings: Graph, usage: dict[str, str], kind, term: URIR
         label_en=labels.get("en", ""),
         label_nb=labels.get("nb", ""),
         comment=comments.get("en") or next(iter(comments.values()), ""),
-        parents=[_link(o) for o in sorted(graph.objects(term, parent))],
-        children=[_link(s) for s in sorted(graph.subjects(parent, term))],
-        domain=[_link(o) for o in sorted(graph.objects(term, RDFS.domain))],
-        range=[_link(o) for o in sorted(graph.objects(term, RDFS.range))],
+        parents=[_link(o) for o in linked.ordered(graph.objects(term, parent))],
+        children=[_link(s) for s in linked.ordered(graph.subjects(parent, term))],
+        domain=[_link(o) for o in linked.ordered(graph.objects(term, RDFS.domain))],
+        range=[_link(o) for o in linked.ordered(graph.objects(term, RDFS.range))],
         mappings=[
-            (linked.curie(str(p)), _link(o)) for p in MAPPING_PREDICATES for o in sorted(mappings.objects(term, p))
+            (linked.curie(str(p)), _link(o))
+            for p in MAPPING_PREDICATES
+            for o in linked.ordered(mappings.objects(term, p))
         ],
         deprecated=(term, OWL.deprecated, Literal(True)) in graph,
         usage=usage.get(str(term), ""),
@@ -223,11 +222,11 @@ def _usage(void: Graph) -> dict[str, str]:
     for part in void.objects(None, VOID.classPartition):
         cls, count = void.value(part, VOID["class"]), void.value(part, VOID.entities)
         if cls is not None and count is not None:
-            used[str(cls)] = f"{int(count)} entities in the current release"
+            used[str(cls)] = f"{linked.integer(count)} entities in the current release"
     for part in void.objects(None, VOID.propertyPartition):
         prop, count = void.value(part, VOID.property), void.value(part, VOID.triples)
         if prop is not None and count is not None:
-            used[str(prop)] = f"{int(count)} triples in the current release"
+            used[str(prop)] = f"{linked.integer(count)} triples in the current release"
     return used
 
 
@@ -239,9 +238,9 @@ def _usage(void: Graph) -> dict[str, str]:
 def shapes(suffix: str | None):
     folder = linked.release_folder()
     files = sorted((folder / "shapes").glob("*.ttl")) if folder else []
-    if not files:
+    if folder is None or not files:
         abort(404, "The current release has no shapes.")
-    chosen = linked.choose(linked.TRIPLE_FORMATS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(linked.TRIPLE_FORMATS, suffix)
     if chosen is None:
         return linked.not_acceptable(linked.TRIPLE_FORMATS)
     tag = linked.etag("shapes", chosen.name)
@@ -250,7 +249,7 @@ def shapes(suffix: str | None):
     merged = _merged(tuple(str(f) for f in files))
     if chosen is linked.HTML:
         response = linked.render(
-            "shapes.html", files=_listing(files), version=folder.name, report=(folder / "shacl-report.ttl").is_file()
+            "shapes.html", files=_listing(files), version=folder.name, report=(folder / layout.SHACL_REPORT).is_file()
         )
     else:
         response = linked.rdf_response(formats.serialize(merged, chosen), chosen)
@@ -272,9 +271,9 @@ def _listing(files: list[Path]) -> list[dict]:
     for path in files:
         graph = linked.graph_of(path)
         shapes = []
-        for shape in sorted(graph.subjects(RDF.type, SH.NodeShape)):
+        for shape in linked.ordered(graph.subjects(RDF.type, SH.NodeShape)):
             properties = []
-            for prop in sorted(graph.objects(shape, SH.property)):
+            for prop in linked.ordered(graph.objects(shape, SH.property)):
                 path_node = graph.value(prop, SH.path)
                 properties.append(
                     {
@@ -292,7 +291,7 @@ def _listing(files: list[Path]) -> list[dict]:
                     "anchor": _anchor(shape),
                     "label": str(graph.value(shape, RDFS.label) or _anchor(shape)),
                     "comment": str(graph.value(shape, RDFS.comment) or ""),
-                    "targets": [linked.curie(str(t)) for t in sorted(graph.objects(shape, SH.targetClass))],
+                    "targets": [linked.curie(str(t)) for t in linked.ordered(graph.objects(shape, SH.targetClass))],
                     "properties": properties,
                 }
             )

@@ -22,8 +22,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, request
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS
 
-from loader.namespaces import GRAPH, ID, VOCAB
+from loader import namespaces as ns
+from loader.namespaces import GRAPH, ID, LICENCE, SCHEMA, VOCAB, XSD_STRING
 from sparql_api import formats, linked
 
 bp = Blueprint("pages", __name__)
@@ -34,20 +36,11 @@ SUFFIX = rf"(?:\.(?P<suffix>{formats.suffix_pattern(formats.GRAPHS, 'html')}))?"
 DOC = re.compile(rf"^(?P<key>vocab/{SLUG}(?:/{SLUG})?|{SLUG}/{SLUG}){SUFFIX}$")
 GRAPH_NAME = re.compile(rf"^(?P<stem>{SLUG}){SUFFIX}$")
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-DESCRIPTIONS = (
-    "http://purl.org/dc/terms/description",
-    "http://www.w3.org/2004/02/skos/core#definition",
-    "https://schema.org/description",
-    "http://www.w3.org/2000/01/rdf-schema#comment",
-)
+RDF_TYPE = str(RDF.type)
+LANG_STRING = str(RDF.langString)
+DESCRIPTIONS = tuple(str(p) for p in (DCTERMS.description, SKOS.definition, SCHEMA.description, RDFS.comment))
 # Predicates shown first, in this order; the rest follow alphabetically.
-FIRST = (RDF_TYPE, *linked.LABELS, "http://www.w3.org/2004/02/skos/core#altLabel", *DESCRIPTIONS)
-FOAF = "http://xmlns.com/foaf/0.1/"
-PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
-DCT_LICENSE = "http://purl.org/dc/terms/license"
+FIRST = (RDF_TYPE, *linked.LABELS, str(SKOS.altLabel), *DESCRIPTIONS)
 
 # The SPARQL the pages run lives in sparql_api/page_queries/, read once.
 QUADS = linked.page_query("entity-quads")
@@ -105,7 +98,7 @@ def document(rest: str):
         abort(404)
     key, suffix = match["key"], match["suffix"]
     iri = iri_of(key)
-    chosen = linked.choose(formats.GRAPHS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(formats.GRAPHS, suffix)
     if chosen is None:
         return linked.not_acceptable(formats.GRAPHS)
     host = request.host_url
@@ -114,8 +107,8 @@ def document(rest: str):
             (iri, "cite-as", None),
             (f"{host}doc/{key}.ttl", "describedby", "text/turtle"),
             (f"{host}doc/{key}.jsonld", "describedby", "application/ld+json"),
-            (linked.LICENCE, "license", None),
-            (f"{linked.SCHEMA}AboutPage", "type", None),
+            (LICENCE, "license", None),
+            (SCHEMA.AboutPage, "type", None),
             (f"{host}", "collection", "text/html"),
         ]
     )
@@ -130,7 +123,7 @@ def document(rest: str):
             incoming_page=INCOMING_PAGE,
             picture=linked.picture(picture_of(key)) if picture_of(key) else None,
             picture_file=picture_of(key),
-            release_version=linked.release().version,
+            release_version=linked.served().version,
         )
     else:
         response = linked.rdf_response(description(iri, key, chosen), chosen)
@@ -149,12 +142,12 @@ def _suffix(chosen: formats.Format) -> str:
 
 def description(iri: str, key: str, chosen: formats.Format) -> bytes:
     """The entity's description in an RDF syntax; 404 when the graph knows nothing of it."""
-    page = f"{current_app.config['NOLSI'].public_base}doc/{key}"
+    page = ns.document(current_app.config["NOLSI"].iri_base, key)
     if chosen.engine in (RdfFormat.N_QUADS, RdfFormat.TRIG):
         rows = linked.select(QUADS, entity=iri)
         if not rows:
             abort(404, f"Nothing is known about <{iri}>.")
-        quads = sorted({Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
+        quads = sorted({linked.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
         about = _page_statements(page, iri, linked.select(SOURCES, entity=iri))
         return linked.serialize(quads + about, chosen)
     triples = linked.construct(DESCRIPTION, entity=iri, page=page)
@@ -169,14 +162,14 @@ def _page_statements(page: str, iri: str, sources: list[dict]) -> list[Quad]:
     default = DefaultGraph()
     subject = NamedNode(page)
     statements = {
-        Quad(subject, NamedNode(RDF_TYPE), NamedNode(f"{FOAF}Document"), default),
-        Quad(subject, NamedNode(f"{FOAF}primaryTopic"), NamedNode(iri), default),
-        Quad(subject, NamedNode(DCT_LICENSE), NamedNode(linked.LICENCE), default),
+        Quad(subject, NamedNode(RDF_TYPE), NamedNode(FOAF.Document), default),
+        Quad(subject, NamedNode(FOAF.primaryTopic), NamedNode(iri), default),
+        Quad(subject, NamedNode(DCTERMS.license), NamedNode(LICENCE), default),
     }
     for row in sources:
         if "doc" in row:
-            statements.add(Quad(subject, NamedNode(PROV_DERIVED), row["doc"], default))
-            statements.add(Quad(row["g"], NamedNode(PROV_DERIVED), row["doc"], default))
+            statements.add(Quad(subject, NamedNode(PROV.wasDerivedFrom), row["doc"], default))
+            statements.add(linked.quad(row["g"], NamedNode(PROV.wasDerivedFrom), row["doc"], default))
     return sorted(statements, key=str)
 
 
@@ -473,7 +466,7 @@ def graph(name: str):
         abort(404)
     stem, suffix = match["stem"], match["suffix"]
     iri = f"{GRAPH}{stem}"
-    chosen = linked.choose(formats.GRAPHS, linked.SUFFIXES.get(suffix, suffix))
+    chosen = linked.choose(formats.GRAPHS, suffix)
     if chosen is None:
         return linked.not_acceptable(formats.GRAPHS)
     host = request.host_url
@@ -481,7 +474,7 @@ def graph(name: str):
         [
             (f"{host}graph/{stem}.trig", "describedby", "application/trig"),
             (f"{host}graph/{stem}.ttl", "describedby", "text/turtle"),
-            (linked.LICENCE, "license", None),
+            (LICENCE, "license", None),
         ]
     )
     tag = linked.etag("graph", stem, chosen.name)
@@ -493,7 +486,7 @@ def graph(name: str):
         rows = linked.select(GRAPH_QUADS, graph=iri)
         if not rows:
             abort(404, f"There is no graph <{iri}>.")
-        quads = sorted((Quad(r["s"], r["p"], r["o"], NamedNode(iri)) for r in rows), key=str)
+        quads = sorted((linked.quad(r["s"], r["p"], r["o"], NamedNode(iri)) for r in rows), key=str)
         response = linked.rdf_response(linked.serialize(quads, chosen), chosen)
     else:
         triples = linked.construct(GRAPH_TRIPLES, graph=iri)

@@ -167,7 +167,7 @@ def _refuse_unknown(parameters: MultiDict, allowed: set[str]) -> None:
 
 
 def _merged(*sources: MultiDict) -> MultiDict:
-    merged = MultiDict()
+    merged: MultiDict[str, str] = MultiDict()
     for source in sources:
         for key, value in source.items(multi=True):
             merged.add(key, value)

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_from_directory
 
-from loader import publish
+from loader import layout
 from sparql_api import formats, linked
 
 bp = Blueprint("releases", __name__)
 
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
 ONE_YEAR = 31_536_000
-CHECKSUMS = "SHA256SUMS"
+CHECKSUMS = layout.CHECKSUMS
 # Media types of release files by suffix. A `.gz` file is served as what it is, application/gzip,
 # never as `Content-Encoding: gzip` (which clients would silently undo); DCAT states the media type
 # of its content and `dcat:compressFormat` application/gzip.
@@ -55,7 +55,7 @@ def media_type(path: str) -> str:
 
 
 def root() -> Path:
-    return Path(current_app.config["NOLSI"].store) / publish.RELEASES
+    return layout.releases(current_app.config["NOLSI"].store)
 
 
 def folder(version: str) -> Path:
@@ -96,7 +96,7 @@ def index():
     chosen = linked.choose((linked.JSON,))
     if chosen is None:
         return linked.not_acceptable((linked.JSON,))
-    current, published = linked.release().version, versions()
+    current, published = linked.served().version, versions()
     tag = linked.etag("releases", chosen.name, *published)
     if (early := linked.not_modified(tag)) is not None:
         return early
@@ -126,7 +126,7 @@ def latest(path: str):
     """The current release: a 302, so that the next request asks again."""
     if path.startswith("/") or ".." in path.split("/"):
         abort(404)
-    target = f"/releases/{linked.release().version}/{path}"
+    target = f"/releases/{linked.served().version}/{path}"
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
     response = redirect(target, code=302)
@@ -146,11 +146,11 @@ def listing(version: str):
     if (early := linked.not_modified(tag)) is not None:
         return early
     if chosen is linked.HTML:
-        response = linked.render("release.html", version=version, files=contents, current=linked.release().version)
+        response = linked.render("release.html", version=version, files=contents, current=linked.served().version)
     else:
         response = jsonify(
             version=version,
-            current=version == linked.release().version,
+            current=version == linked.served().version,
             checksums=base + CHECKSUMS,
             files=[
                 {"path": f.path, "url": base + f.path, "bytes": f.size, "sha256": f.sha256, "media_type": f.media_type}
@@ -191,5 +191,5 @@ def void():
     tag = linked.etag("void", chosen.name)
     if (early := linked.not_modified(tag)) is not None:
         return early
-    response = linked.rdf_response(linked.convert(linked.metadata_file("void.ttl"), chosen), chosen)
+    response = linked.rdf_response(linked.convert(linked.metadata_file(layout.VOID), chosen), chosen)
     return linked.finish(response, tag)

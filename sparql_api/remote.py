@@ -69,8 +69,8 @@ def _ask(endpoint: str, text: str, default_graphs, named_graphs, base_iri: str |
             raise BackendError(400, f"The query cannot be evaluated: {reason}") from None
         raise BackendError(502, f"The SPARQL backend answered {error.code}: {reason}") from None
     except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise BackendError(502, f"The SPARQL backend {endpoint} could not be reached: {reason}") from None
+        cause = error.reason if isinstance(error, urllib.error.URLError) else error
+        raise BackendError(502, f"The SPARQL backend {endpoint} could not be reached: {cause}") from None
     results_format = QueryResultsFormat.from_media_type(media_type)
     if results_format is not None:
         return pyoxigraph.parse_query_results(body, format=results_format)

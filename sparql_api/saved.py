@@ -6,15 +6,16 @@ from functools import lru_cache
 
 import pyoxigraph
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from werkzeug.datastructures import MultiDict
 
+from loader import typed
+from loader.namespaces import SCHEMA
 from sparql_api import binding, catalogue, engine, formats, linked, protocol, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
-SCHEMA = Namespace("https://schema.org/")
 SUFFIXES = {
     "json": "json",
     "xml": "xml",
@@ -242,12 +243,13 @@ def _operation(query: catalogue.SavedQuery) -> dict:
 
 def _content(query: catalogue.SavedQuery) -> dict:
     """A schema per format: SPARQL JSON with the query's own columns, text for the rest."""
-    text = {"schema": {"$ref": "#/components/schemas/Text"}}
+    text: dict[str, object] = {"schema": {"$ref": "#/components/schemas/Text"}}
     if query.form in ("CONSTRUCT", "DESCRIBE"):
         return {
             f.media_type: {"schema": {"$ref": "#/components/schemas/JSONLD"}} if f.name == "jsonld" else text
             for f in formats.GRAPHS
         }
+    json_schema: dict[str, object]
     if query.form == "ASK":
         json_schema = {"$ref": "#/components/schemas/Boolean"}
     else:
@@ -277,7 +279,7 @@ def _content(query: catalogue.SavedQuery) -> dict:
                 },
             },
         }
-    content = {f.media_type: text for f in formats.SOLUTIONS}
+    content: dict[str, dict[str, object]] = {f.media_type: text for f in formats.SOLUTIONS}
     content[formats.BY_NAME["json"].media_type] = {"schema": json_schema}
     return content
 
@@ -286,8 +288,8 @@ def _content(query: catalogue.SavedQuery) -> dict:
 def _columns(query: catalogue.SavedQuery) -> tuple[str, ...]:
     """The variables a SELECT projects, in order: from running it, parameters bound, on an empty store."""
     probe = {p.name: pyoxigraph.NamedNode("urn:nolsi:probe") for p in query.parameters}
-    solutions = pyoxigraph.Store().query(binding.write(query.text, probe))
-    return tuple(v.value for v in solutions.variables)
+    probed = typed.solutions(pyoxigraph.Store().query(binding.write(query.text, probe)))
+    return tuple(v.value for v in probed.variables)
 
 
 def _typed(parameter: catalogue.Parameter, raw: str):
@@ -302,7 +304,7 @@ def _typed(parameter: catalogue.Parameter, raw: str):
 
 
 def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
-    schema = {
+    schemas: dict[str, dict[str, object]] = {
         "iri": {"type": "string", "format": "iri"},
         "entity": {"type": "string"},
         "concept": {"type": "string"},
@@ -312,7 +314,8 @@ def _openapi_parameter(parameter: catalogue.Parameter) -> dict:
         "decimal": {"type": "number"},
         "date": {"type": "string", "format": "date"},
         "boolean": {"type": "boolean"},
-    }[parameter.type]
+    }
+    schema = schemas[parameter.type]
     if parameter.values:
         schema = {**schema, "enum": list(parameter.values)}
     if parameter.default is not None:

@@ -1,7 +1,7 @@
 """The one way nolsi runs SPARQL: the protocol endpoint, saved queries, entity and graph pages,
 Service Description counts and `nolsi query` all ask a `QueryService`.
 
-It owns what every caller needs the same way: the served release, the answer cache (a release
+It owns what every caller needs the same way: the served build, the answer cache (a build
 never changes, so a cached answer is exact), the evaluator pool with its limits and admission,
 the ETag of an answer, and the translation of "no answer" (time limit, overload) into one
 exception that the web app turns into a 503 with a message.
@@ -9,6 +9,7 @@ exception that the web app turns into a 503 with a message.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from loader.settings import Settings
@@ -49,30 +50,28 @@ class QueryService:
         )
         self.pool = Pool(evaluators or settings.evaluators, limits, queue_wait=settings.queue_wait)
         self.cache = cache.AnswerCache(settings.cache_bytes)
-        try:
-            self.pool.prepare(self.release().path)  # the release loads while the server finishes starting
-        except StoreError:
-            pass  # no store yet: the caller says so when it asks for the release
+        with contextlib.suppress(StoreError):  # no store yet: the caller says so when it asks for the release
+            self.pool.prepare(self.served().path)  # the build loads while the server finishes starting
 
-    def release(self) -> engine.Release:
+    def served(self) -> engine.Build:
         return engine.current(self.settings.store)
 
-    def etag(self, asked: Asked, release: engine.Release) -> str:
+    def etag(self, asked: Asked, build: engine.Build) -> str:
         """The strong validator of an answer: software, release, request and limits."""
-        return engine.etag(release, "answer", asked, self.settings.row_limit)
+        return engine.etag(build, "answer", asked, self.settings.row_limit)
 
-    def cached(self, asked: Asked, release: engine.Release) -> Answer | None:
-        return self.cache.get((release.version, asked))
+    def cached(self, asked: Asked, build: engine.Build) -> Answer | None:
+        return self.cache.get((build.version, asked))
 
-    def answer(self, asked: Asked, release: engine.Release | None = None) -> Answer:
+    def answer(self, asked: Asked, build: engine.Build | None = None) -> Answer:
         """The answer, from the cache or an evaluator; raises `Unanswered`."""
-        release = release or self.release()
-        key = (release.version, asked)
+        build = build or self.served()
+        key = (build.version, asked)
         found = self.cache.get(key)
         if found is not None:
             return found
         job = Job(
-            store=release.path,
+            store=build.path,
             query=asked.query,
             default_graphs=asked.default_graphs,
             named_graphs=asked.named_graphs,

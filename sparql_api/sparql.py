@@ -46,32 +46,32 @@ def run(
 ) -> Response:
     """Answer a query through the query service, with 304 on revalidation."""
     service = current_app.extensions["nolsi.service"]
-    release = service.release()
+    build = service.served()
     asked = Asked(
         query,
-        solutions and solutions.name,
-        graphs and graphs.name,
+        solutions.name if solutions else None,
+        graphs.name if graphs else None,
         default_graphs,
         named_graphs,
         substitutions,
         request.base_url,
     )
-    etag = service.etag(asked, release)
+    etag = service.etag(asked, build)
     if request.method in ("GET", "HEAD") and etag in request.if_none_match:
-        return _not_modified(etag, release)
-    answer = service.answer(asked, release)
-    return _respond(answer, etag, release)
+        return _not_modified(etag, build)
+    answer = service.answer(asked, build)
+    return _respond(answer, etag, build)
 
 
-def _respond(answer: Answer, etag: str, release: engine.Release) -> Response:
+def _respond(answer: Answer, etag: str, build: engine.Build) -> Response:
     row_limit = current_app.config["NOLSI"].row_limit
-    response = Response(answer.body, status=answer.status, headers=answer_headers(answer, etag, release, row_limit))
+    response = Response(answer.body, status=answer.status, headers=answer_headers(answer, etag, build, row_limit))
     if answer.status == 200 and request.method in ("GET", "HEAD"):
-        return response.make_conditional(request)
+        response.make_conditional(request)  # 304, 412 or 206 set on the response itself
     return response
 
 
-def answer_headers(answer: Answer, etag: str, release: engine.Release, row_limit: int) -> list[tuple[str, str]]:
+def answer_headers(answer: Answer, etag: str, build: engine.Build, row_limit: int) -> list[tuple[str, str]]:
     """The headers of an answer, the same whether Flask or `direct` serves the request."""
     headers = [("Content-Type", answer.media_type), ("Vary", "Accept")]
     if answer.status == 200:
@@ -81,14 +81,14 @@ def answer_headers(answer: Answer, etag: str, release: engine.Release, row_limit
             ("Result-Truncated", "true" if answer.truncated else "false"),
             ("Result-Row-Limit", str(row_limit)),
             ("ETag", quote_etag(etag)),
-            ("Last-Modified", http_date(release.built)),
+            ("Last-Modified", http_date(build.built)),
         ]
     return headers
 
 
-def _not_modified(etag: str, release: engine.Release) -> Response:
+def _not_modified(etag: str, build: engine.Build) -> Response:
     response = Response(status=304)
     response.set_etag(etag)
-    response.last_modified = release.built
+    response.last_modified = build.built
     response.headers["Vary"] = "Accept"
     return response

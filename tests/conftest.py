@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -18,7 +19,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 from rdflib import Graph
+
+from loader import store as loader_store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -27,13 +31,15 @@ NOLSI = [sys.executable, "-m", "loader.cli"]
 
 def nolsi(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     """Run the `nolsi` command as a user would, in a subprocess."""
+    kwargs.setdefault("timeout", 600)
     return subprocess.run(
         [*NOLSI, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        **{"timeout": 600, **kwargs},
+        check=False,  # the tests read the exit status
+        **kwargs,
     )
 
 
@@ -55,39 +61,37 @@ def serving(
     """Start `nolsi serve` (`command`, by default this checkout's) on `port` (by default a free one), wait
     until it answers, yield its base URL, stop it."""
     port = port or free_port()
-    log = tempfile.NamedTemporaryFile(prefix="nolsi-serve-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [*command, "serve", "--port", str(port), *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=log,  # a file, not a pipe: a pipe nobody reads fills up and blocks the server
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{Path(log.name).read_text()[-5000:]}")
-            try:
-                if requests.get(base + ready_path, timeout=10).status_code < 500:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not start within 120 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+    with tempfile.NamedTemporaryFile(prefix="nolsi-serve-", suffix=".log") as log:
+        process = subprocess.Popen(
+            [*command, "serve", "--port", str(port), *map(str, args)],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=log,  # a file, not a pipe: a pipe nobody reads fills up and blocks the server
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-        os.unlink(log.name)
+            deadline = time.monotonic() + 120
+            while True:
+                if process.poll() is not None:
+                    raise AssertionError(f"server exited early:\n{Path(log.name).read_text()[-5000:]}")
+                try:
+                    if requests.get(base + ready_path, timeout=10).status_code < 500:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError("server did not start within 120 s")
+                time.sleep(0.1)
+            yield base
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ def store_dir(tmp_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Site:
-    """A server of the real curated graph, built with its public base set to the server itself."""
+    """A server of the real curated graph, built with its IRI base and base URL set to the server itself."""
 
     base: str
     store: Path
@@ -116,7 +120,8 @@ class Site:
 def curated(tmp_path_factory) -> Site:
     """One build of `data/` and one server for every test module that needs the real graph."""
     port = free_port()
-    env = {"NOLSI_PUBLIC_BASE": f"http://127.0.0.1:{port}/"}
+    own = f"http://127.0.0.1:{port}/"
+    env = {"NOLSI_IRI_BASE": own, "NOLSI_BASE_URL": own}
     store = tmp_path_factory.mktemp("curated") / "store"
     done = nolsi("build", "--store", store, env=env)
     assert done.returncode == 0, done.stderr[-5000:]
@@ -157,6 +162,34 @@ def curated_store(curated: Site) -> Path:
 @pytest.fixture(scope="session")
 def curated_server(curated: Site) -> str:
     return curated.base
+
+
+@pytest.fixture(scope="session")
+def graph(curated_store: Path) -> pyoxigraph.Store:
+    """The built curated graph, opened read-only."""
+    return pyoxigraph.Store.read_only(str(loader_store.resolve(curated_store)))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The machine's own headless Chromium, driven by Playwright (never a browser it downloads)."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
 
 
 class Page(HTMLParser):

@@ -20,7 +20,7 @@ def backend(curated, oxigraph_server) -> str:
     """A nolsi server on the curated release, every query sent to the Oxigraph server it was pushed to."""
     pushed = nolsi("push", "--store", curated.store, "--to", oxigraph_server + "/store")
     assert pushed.returncode == 0, pushed.stderr
-    env = {"NOLSI_PUBLIC_BASE": curated.base + "/"}
+    env = {"NOLSI_IRI_BASE": curated.base + "/", "NOLSI_BASE_URL": curated.base + "/"}
     with serving(
         "--store",
         curated.store,
@@ -71,7 +71,8 @@ def test_the_protocol_gives_the_same_bytes_in_every_solutions_format(backend, cu
     # store orders them differently from an on-disk one.
     query = (
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-        "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing ?label LIMIT 40"
+        "SELECT ?thing ?label WHERE { ?thing skos:prefLabel ?label FILTER(isIRI(?thing)) } ORDER BY ?thing "
+        "?label LIMIT 40"
     )
     answers = [
         requests.post(base + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=60)

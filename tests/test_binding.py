@@ -16,7 +16,8 @@ IRI = NamedNode("https://w3id.org/nolsi/id/ri/elixir-norway")
 def test_pattern_projection_and_ordering_get_the_forms_the_grammar_takes():
     template = "SELECT ?x (COUNT(?y) AS ?n) WHERE { ?x ?p ?y FILTER(?y != ?x) } GROUP BY ?x ORDER BY ?x DESC(?x)"
     assert binding.write(template, {"x": IRI}) == (
-        f"SELECT ({IRI} AS ?x) (COUNT(?y) AS ?n) WHERE {{ {IRI} ?p ?y FILTER(?y != {IRI}) }} GROUP BY ({IRI}) ORDER BY ({IRI}) DESC({IRI})"
+        f"SELECT ({IRI} AS ?x) (COUNT(?y) AS ?n) WHERE {{ {IRI} ?p ?y FILTER(?y != {IRI}) }} GROUP BY ({IRI}) "
+        f"ORDER BY ({IRI}) DESC({IRI})"
     )
 
 

@@ -33,7 +33,7 @@ def test_reliability_names_tests():
     assert len(TEST_REFERENCE.findall(RELIABILITY)) > 50
 
 
-@pytest.mark.parametrize("path, name", sorted(set(TEST_REFERENCE.findall(RELIABILITY))), ids=lambda v: str(v))
+@pytest.mark.parametrize("path, name", sorted(set(TEST_REFERENCE.findall(RELIABILITY))), ids=str)
 def test_every_test_reliability_names_exists(path, name):
     source = (ROOT / path).read_text(encoding="utf-8")
     assert re.search(rf"^def {name}\(", source, flags=re.M), (

@@ -16,22 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from flask import Flask, render_template
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sparql_api import editor, errors
 from tests.conftest import FIXTURES, nolsi, serving
 
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 QUERY = "SELECT ?o WHERE { ?s ?p ?o }"
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what Chromium sends
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -53,15 +43,6 @@ def base(tmp_path_factory) -> str:
     assert done.returncode == 0, done.stderr
     with serving("--store", store, "--workers", "1") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -353,9 +334,9 @@ def test_the_editor_asks_for_at_most_its_row_limit_and_says_there_are_more(base:
         "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } VALUES ?x { 1 2 }  # LIMIT 3"
     )
     sent, answer = run(with_values)  # a subquery's LIMIT, a trailing VALUES, a comment: the LIMIT goes before VALUES
-    assert (
-        sent
-        == "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } \nLIMIT 1001\nVALUES ?x { 1 2 }  # LIMIT 3"
+    assert sent == (
+        "SELECT ?a ?x WHERE { { SELECT ?a WHERE { VALUES ?a { 1 2 } } LIMIT 9 } } \nLIMIT 1001\nVALUES ?x "
+        "{ 1 2 }  # LIMIT 3"
     )
     assert len(answer["results"]["bindings"]) == 4
     expect(page.locator(".yasr p.result-cut")).to_be_hidden()
@@ -440,8 +421,8 @@ def test_result_tables_link_iris_here_with_their_labels_and_number_rows_past_nin
     for width in (1280, PHONE["width"]):
         context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        errors: list[str] = []
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
         try:
             page.goto(curated.base + "/sparql")
             expect(page.locator(".yasqe .CodeMirror")).to_be_visible()

@@ -893,7 +893,7 @@ def engine_calls_service(query: str) -> bool:
             list(results)
     except OSError as error:
         return "port 9" in str(error)
-    except Exception:  # not a query the engine runs
+    except (SyntaxError, RuntimeError, ValueError):  # not a query the engine runs
         return False
     return False
 

@@ -24,7 +24,6 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from loader import store as loader_store
 from tests.conftest import ROOT
 
 QC_DIR = Path(__file__).resolve().parent / "qc"
@@ -76,12 +75,6 @@ PREFIXES = {
     "time": "http://www.w3.org/2006/time#",
     "dcat": "http://www.w3.org/ns/dcat#",
 }
-
-
-@pytest.fixture(scope="session")
-def graph(curated_store: Path) -> pyoxigraph.Store:
-    """The built curated graph, opened read-only."""
-    return pyoxigraph.Store.read_only(str(loader_store.resolve(curated_store)))
 
 
 def term(value) -> str | None:
@@ -148,12 +141,18 @@ g:sources { doc:d a foaf:Document ; skos:prefLabel "D"@en ; schema:url <https://
 g:d { g:d prov:wasDerivedFrom doc:d . }
 """
 QC_FAULTS = {
-    "entity-without-english-label": 'g:d { g:d prov:wasDerivedFrom doc:d . ri:x a nolsi:ResearchInfrastructure ; skos:prefLabel "X"@nb . }',
+    "entity-without-english-label": (
+        'g:d { g:d prov:wasDerivedFrom doc:d . ri:x a nolsi:ResearchInfrastructure ; skos:prefLabel "X"@nb . }'
+    ),
     "entity-without-source": 'g:nosource { ri:x a nolsi:ResearchInfrastructure ; skos:prefLabel "X"@en . }',
-    "iri-outside-pattern": "g:d { <http://w3id.org/nolsi/id/ri/x> a schema:Thing . <https://w3id.org/nolsi/id/orgs/y> a schema:Thing . }",
+    "iri-outside-pattern": (
+        "g:d { <http://w3id.org/nolsi/id/ri/x> a schema:Thing . <https://w3id.org/nolsi/id/orgs/y> a schema:Thing . }"
+    ),
     "link-to-undefined-entity": "g:d { ri:x a nolsi:ResearchInfrastructure ; nolsi:nationalNodeOf ri:undefined . }",
     "entity-without-type": 'g:d { ri:x skos:prefLabel "X"@en . }',
-    "label-without-language": 'g:d { ri:x a nolsi:ResearchInfrastructure ; skos:prefLabel "X" ; dct:title "A title" . }',
+    "label-without-language": (
+        'g:d { ri:x a nolsi:ResearchInfrastructure ; skos:prefLabel "X" ; dct:title "A title" . }'
+    ),
     "http-schema-org": "g:d { ri:x a <http://schema.org/Organization> . }",
     "owl-sameas": "g:d { inst:x <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/000000000> . }",
     "graph-without-source-document": "g:orphan { ri:x a nolsi:ResearchInfrastructure . }",
@@ -308,7 +307,8 @@ JSS_FACTS = [
     select(
         "BioMedData partners that did not sign",
         None,
-        "SELECT ?ri WHERE { GRAPH g:elixir-no-news-biomeddata-kicked-off-today { project:biomeddata schema:member ?ri } "
+        "SELECT ?ri WHERE { GRAPH g:elixir-no-news-biomeddata-kicked-off-today { project:biomeddata "
+        "schema:member ?ri } "
         "FILTER NOT EXISTS { GRAPH g:elixir-no-news-norwegian-life-science-data-agreement "
         "{ agr:joint-strategic-statement-2023 nolsi:signatory ?ri } } }",
         "ri:bbmri-no",
@@ -510,7 +510,8 @@ BIOMEDDATA_FACTS = [
         CARD,
         """SELECT ?number ?funder ?ror WHERE {
                 project:biomeddata frapo:isFundedBy ?grant ; schema:funder ?funder .
-                ?grant a frapo:Grant ; frapo:hasGrantNumber ?number ; schema:funder ?funder ; frapo:funds project:biomeddata .
+                ?grant a frapo:Grant ; frapo:hasGrantNumber ?number ; schema:funder ?funder ;
+                    frapo:funds project:biomeddata .
                 ?funder a frapo:FundingAgency ; schema:sameAs ?ror }""",
         ("295932", "inst:rcn", "https://ror.org/00epmv149"),
     ),
@@ -523,7 +524,8 @@ BIOMEDDATA_FACTS = [
     select(
         "grants as the COVID-19 news writes them",
         COVID,
-        "SELECT ?number ?funded WHERE { ?grant frapo:hasGrantNumber ?number ; frapo:funds ?funded ; schema:funder inst:rcn }",
+        "SELECT ?number ?funded WHERE { ?grant frapo:hasGrantNumber ?number ; frapo:funds ?funded ; "
+        "schema:funder inst:rcn }",
         ("295932/F50", "project:biomeddata"),
         ("270068", "ri:elixir-norway"),
     ),
@@ -535,7 +537,8 @@ BIOMEDDATA_FACTS = [
     ask(
         "needs/gaps report DOI",
         "elixir-no-news-biomeddata-report-on-data-management-plan-needsgaps",
-        'doc:biomeddata-dmp-needs-gaps-report dct:identifier "10.5281/zenodo.4638752" ; schema:producer project:biomeddata',
+        'doc:biomeddata-dmp-needs-gaps-report dct:identifier "10.5281/zenodo.4638752" ; schema:producer '
+        "project:biomeddata",
     ),
 ]
 
@@ -621,7 +624,8 @@ LAW_FACTS = [
     ask(
         "research-data.no: the Health Research Act governs health research",
         "dhp-legal-ethics",
-        'law:lov-2008-06-20-44 a eli:LegalResource ; dct:subject domain:health-research ; eli:id_local "LOV-2008-06-20-44"',
+        "law:lov-2008-06-20-44 a eli:LegalResource ; dct:subject domain:health-research ; eli:id_local "
+        '"LOV-2008-06-20-44"',
     ),
     select(
         "RDMkit links the Health Research Act to Lovtidend (LTI)",
@@ -637,7 +641,8 @@ LAW_FACTS = [
     select(
         "Personal Data Act: current Lovdata id and URL",
         "dhp-legal-ethics",
-        'SELECT ?id ?url WHERE { law:lov-2018-06-15-38 skos:prefLabel "Personal Data Act"@en ; eli:id_local ?id ; schema:url ?url }',
+        'SELECT ?id ?url WHERE { law:lov-2018-06-15-38 skos:prefLabel "Personal Data Act"@en ; eli:id_local '
+        "?id ; schema:url ?url }",
         ("LOV-2018-06-15-38", CURRENT_PDA),
     ),
     ask(
@@ -653,8 +658,8 @@ LAW_FACTS = [
     select(
         "RDMkit's Personal Data Act link is the repealed 2000 act, kept on its own IRI",
         "rdmkit-no-resources",
-        'SELECT ?law ?id WHERE { ?law schema:url <%s> ; eli:id_local ?id ; skos:altLabel "Personal Data Act"@en }'
-        % REPEALED_PDA,
+        f"SELECT ?law ?id WHERE {{ ?law schema:url <{REPEALED_PDA}> ; eli:id_local ?id ;"
+        ' skos:altLabel "Personal Data Act"@en }',
         ("law:lov-2000-04-14-31", "LOV-2000-04-14-31"),
     ),
     select(
@@ -692,7 +697,8 @@ PORTAL_FACTS = [
     select(
         "launch on 2020-10-29 by ELIXIR Norway",
         COVID,
-        "SELECT ?date ?service WHERE { ?e a schema:Event ; schema:startDate ?date ; schema:organizer ri:elixir-norway ; schema:about ?service }",
+        "SELECT ?date ?service WHERE { ?e a schema:Event ; schema:startDate ?date ; schema:organizer "
+        "ri:elixir-norway ; schema:about ?service }",
         ("2020-10-29", "svc:pathogens-portal-norway"),
     ),
     ask(
@@ -704,7 +710,8 @@ PORTAL_FACTS = [
     select(
         "RDMkit today: Pathogens Portal Norway at pathogens.no",
         "rdmkit-no-resources",
-        'SELECT ?name ?url WHERE { svc:pathogens-portal-norway skos:prefLabel ?name ; schema:url ?url FILTER(LANGMATCHES(LANG(?name), "en")) }',
+        "SELECT ?name ?url WHERE { svc:pathogens-portal-norway skos:prefLabel ?name ; schema:url ?url "
+        'FILTER(LANGMATCHES(LANG(?name), "en")) }',
         ("Pathogens Portal Norway", "https://pathogens.no/"),
     ),
     ask(
@@ -715,7 +722,8 @@ PORTAL_FACTS = [
     select(
         "one English name, the later one",
         None,
-        'SELECT ?name WHERE { svc:pathogens-portal-norway skos:prefLabel ?name FILTER(LANGMATCHES(LANG(?name), "en")) }',
+        "SELECT ?name WHERE { svc:pathogens-portal-norway skos:prefLabel ?name "
+        'FILTER(LANGMATCHES(LANG(?name), "en")) }',
         "Pathogens Portal Norway",
     ),
 ]
@@ -727,7 +735,10 @@ def test_covid19_portal(graph, fact):
 
 
 # Identifiers: ROR ids (RK-AFF, EN-BMD) and the ORCIDs of the RDMkit contributors (RK-CONTRIB).
-ROR = 'SELECT ?id ?ror WHERE { %s dct:identifier ?id ; schema:sameAs ?ror FILTER(STRSTARTS(STR(?ror), "https://ror.org/")) }'
+ROR = (
+    "SELECT ?id ?ror WHERE { %s dct:identifier ?id ; schema:sameAs ?ror FILTER(STRSTARTS(STR(?ror), "
+    '"https://ror.org/")) }'
+)
 ANY_ROR = 'SELECT ?ror WHERE { %s schema:sameAs ?ror FILTER(STRSTARTS(STR(?ror), "https://ror.org/")) }'
 ORCIDS = (
     "SELECT ?person ?orcid WHERE { ?person a foaf:Person ; dct:identifier ?orcid ; schema:sameAs ?link "
@@ -761,7 +772,8 @@ IDENTIFIER_FACTS = [
     select(
         "contributors without an ORCID",
         "rdmkit-contributors",
-        'SELECT ?person WHERE { ?person a foaf:Person FILTER NOT EXISTS { ?person schema:sameAs ?o FILTER(STRSTARTS(STR(?o), "https://orcid.org/")) } }',
+        "SELECT ?person WHERE { ?person a foaf:Person FILTER NOT EXISTS { ?person schema:sameAs ?o "
+        'FILTER(STRSTARTS(STR(?o), "https://orcid.org/")) } }',
         "person:nils-peder-willassen",
         "person:inge-jonassen",
     ),
@@ -786,7 +798,8 @@ NATIONAL_NODE_FACTS = [
     ask(
         "the European parents are defined there",
         "dhp-local-support",
-        "ri:bbmri-eric a org:FormalOrganization . ri:eu-openscreen a org:FormalOrganization . ri:ecrin a org:FormalOrganization",
+        "ri:bbmri-eric a org:FormalOrganization . ri:eu-openscreen a org:FormalOrganization . ri:ecrin a "
+        "org:FormalOrganization",
     ),
     ask(
         "LookUp: GBIF Norway is the node of GBIF",

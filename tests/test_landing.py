@@ -1,7 +1,7 @@
 """The landing page `/` and `/about`, read the way the FAIR assessors and harvesters read them.
 
-A real server of the real curated graph (the session fixture `curated`), its public base set to
-the server itself so that every IRI in the descriptions can be followed. What each assessor does
+A real server of the real curated graph (the session fixture `curated`), its IRI base and base URL
+set to the server itself so that every IRI in the descriptions can be followed. What each assessor does
 is summarised in vocabularies-and-fair.md B.11: FAIR-Checker sends no Accept header and reads the
 embedded JSON-LD and the Link headers; F-UJI asks for RDF and looks for DCAT core metadata; FAIR
 Champion follows `describedby` links.
@@ -24,7 +24,10 @@ from tests.conftest import Page, as_graph
 
 NO_ACCEPT = {"Accept": None}  # requests sends `*/*` unless told to send nothing
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-FUJI = "text/turtle, application/turtle, application/x-turtle;q=0.9, application/rdf+xml, application/n-triples;q=0.9, application/ld+json;q=0.8"
+FUJI = (
+    "text/turtle, application/turtle, application/x-turtle;q=0.9, application/rdf+xml, "
+    "application/n-triples;q=0.9, application/ld+json;q=0.8"
+)
 CHAMPION = "text/turtle, application/n3, application/rdf+xml, application/n-triples, application/ld+json"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # not rdflib's closed DCAT, which warns when pytest probes it
 SCHEMA = Namespace("https://schema.org/")

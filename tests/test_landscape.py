@@ -191,10 +191,8 @@ def test_a_picture_the_release_lacks_is_left_out(curated):
 
 # --- in a browser ----------------------------------------------------------------------------------
 
-from tests.test_editor import browser  # noqa: E402,F401  (the Chromium fixture)
 
-
-def test_the_picture_is_a_set_of_named_links_in_a_browser(curated, browser, tmp_path):  # noqa: F811
+def test_the_picture_is_a_set_of_named_links_in_a_browser(curated, browser, tmp_path):
     """Each box is a link whose accessible name is the full name (its SVG title); following one opens
     the entity page, which shows that infrastructure's own picture."""
     from playwright.sync_api import expect

@@ -87,7 +87,7 @@ def test_no_equivalent_class_or_owl_same_as_anywhere_in_the_ontology():
 def test_mappings_use_skos_mapping_properties_on_local_terms_only():
     mappings = graph(ONTOLOGY / "mappings.ttl")
     assert len(mappings) > 0
-    for s, p, o in mappings:
+    for s, p, _o in mappings:
         assert p in MAPPING_PROPERTIES, p
         assert str(s).startswith(str(NOLSI)), s
 
@@ -126,7 +126,7 @@ def test_every_concept_has_labels_definition_scheme_and_notation(vocabularies):
         scheme = vocabularies.value(concept, SKOS.inScheme)
         assert str(concept).startswith(str(scheme)), concept
         assert (scheme, SKOS.hasTopConcept, concept) in vocabularies, concept
-        english = [l for l in vocabularies.objects(concept, SKOS.prefLabel) if l.language == "en"]
+        english = [label for label in vocabularies.objects(concept, SKOS.prefLabel) if label.language == "en"]
         assert len(english) == 1, concept
         assert any(d.language == "en" for d in vocabularies.objects(concept, SKOS.definition)), concept
         assert str(vocabularies.value(concept, SKOS.notation)) == str(concept)[len(str(scheme)) :], concept

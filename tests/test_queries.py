@@ -311,7 +311,7 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "Tromsø",
     "Ås",
-    "ELIXIR Norge – «nasjonal»",
+    "ELIXIR Norge \u2013 «nasjonal»",
     "🧬",
     "\u202eNSD",
     "\ufeffTSD",
@@ -325,7 +325,8 @@ def labels(graph) -> list[tuple[str, str]]:
     """Every (entity, label) pair that `other-names` can match, read without any parameter."""
     found = graph.query(
         "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-        "SELECT DISTINCT ?entity ?label WHERE { { ?entity skos:prefLabel ?label } UNION { ?entity skos:altLabel ?label } "
+        "SELECT DISTINCT ?entity ?label WHERE { { ?entity skos:prefLabel ?label } UNION { ?entity "
+        "skos:altLabel ?label } "
         "?entity skos:prefLabel ?en . FILTER(lang(?en) = 'en') ?entity skos:altLabel ?other }"
     )
     return [(s["entity"].value, s["label"].value) for s in found]
@@ -536,8 +537,6 @@ def test_the_openapi_document_is_valid_and_typed(curated_server):
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.test_editor import browser  # noqa: E402,F401  (the Chromium fixture)
-
 
 def form_values(page: str) -> dict[str, str]:
     """The value each field of a saved-query form shows: an input's value, a select's selected option."""
@@ -730,7 +729,8 @@ def test_a_page_shows_at_most_a_thousand_rows_and_a_graph_as_turtle(tmp_path):
     (queries / "many-rows.rq").write_text(
         "#+ title: Many rows\n#+ description: 2,000 rows from no data.\n"
         "#+ param: first type=integer example=0\n"
-        f"SELECT ?first ?a ?b ?c ?d WHERE {{ VALUES ?a {digits} VALUES ?b {digits} VALUES ?c {digits} VALUES ?d {{ 0 1 }} }}\n"
+        f"SELECT ?first ?a ?b ?c ?d WHERE {{ VALUES ?a {digits} VALUES ?b {digits} VALUES ?c {digits} VALUES "
+        f"?d {{ 0 1 }} }}\n"
     )
     (queries / "a-graph.rq").write_text(
         "#+ title: A graph\n#+ description: The sample's triples.\n"

@@ -9,6 +9,7 @@ that proves it, here and in the other test modules.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -35,7 +36,8 @@ from tests.conftest import FIXTURES, NOLSI, ROOT, free_port, nolsi
 
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
 TRACEBACK_MARKERS = ("Traceback", 'File "')
-FORK_SERVER = "multiprocessing.forkserver"  # each worker's fork server; its child a release's zygote, whose children are the evaluators
+# Each worker's fork server; its child a release's zygote, whose children are the evaluators.
+FORK_SERVER = "multiprocessing.forkserver"
 
 
 # --- processes, read from /proc --------------------------------------------------------------------
@@ -196,14 +198,10 @@ def stop(process: subprocess.Popen, hard: bool = False) -> None:
         os.killpg(process.pid, signal.SIGKILL if hard else signal.SIGTERM)
     except ProcessLookupError:
         return
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
@@ -298,7 +296,9 @@ def test_a_runaway_query_is_cut_at_the_time_limit(runaway_server: Launched, name
     is answered, correctly, in under a second."""
     result = {}
     thread = threading.Thread(
-        target=lambda: result.update(zip(("response", "seconds"), timed_get(runaway_server.url, fresh(RUNAWAYS[name]))))
+        target=lambda: result.update(
+            zip(("response", "seconds"), timed_get(runaway_server.url, fresh(RUNAWAYS[name])), strict=True)
+        )
     )
     thread.start()
     simple = []
@@ -530,7 +530,8 @@ def test_large_updates_are_refused_within_the_time_limit(curated):
         simple = meanwhile["simple"]
     late = {size: r for size, r in results.items() if r[0] not in (400, 403) or r[1] >= LIMIT + SLACK}
     assert not late and len(results) == len(sizes) and isinstance(simple, float) and simple < 1, (
-        f"with a {LIMIT} s limit, updates sent as queries, by size: (status, seconds) {results}; a simple query meanwhile: {simple}"
+        f"with a {LIMIT} s limit, updates sent as queries, by size: (status, seconds) {results}; a simple "
+        f"query meanwhile: {simple}"
     )
 
 
@@ -603,7 +604,9 @@ def listener():
 SSRF_QUERIES = {
     "SERVICE ?e from BIND(IRI(...))": 'SELECT * WHERE { BIND(IRI("{u}/sparql") AS ?e) SERVICE ?e { ?s ?p ?o } }',
     "SERVICE ?e from BIND(<...>)": "SELECT * WHERE { BIND(<{u}/sparql> AS ?e) SERVICE SILENT ?e { ?s ?p ?o } }",
-    "SERVICE ?e from VALUES of several": "SELECT * WHERE { VALUES ?e { <urn:x> <{u}/sparql> } SERVICE ?e { ?s ?p ?o } }",
+    "SERVICE ?e from VALUES of several": (
+        "SELECT * WHERE { VALUES ?e { <urn:x> <{u}/sparql> } SERVICE ?e { ?s ?p ?o } }"
+    ),
     "SERVICE ?e bound by a subquery": "SELECT * WHERE { { SELECT (<{u}/sparql> AS ?e) {} } SERVICE ?e { ?s ?p ?o } }",
     "SERVICE in MINUS": "SELECT * WHERE { ?s ?p ?o MINUS { SERVICE <{u}/sparql> { ?s ?p ?o } } }",
     "SERVICE in GRAPH": "SELECT * WHERE { GRAPH ?g { SERVICE <{u}/sparql> { ?s ?p ?o } } }",
@@ -616,11 +619,19 @@ SSRF_QUERIES = {
     "SERVICE written with codepoint escapes in the IRI": "SELECT * WHERE { SERVICE <{u}/\\u0073parql> { ?s ?p ?o } }",
     # rdflib applies the codepoint escape \u0022 before parsing (SPARQL 1.1 section 19.2), Oxigraph only
     # inside the string: rdflib sees a string where Oxigraph sees a SERVICE call.
-    "SERVICE that rdflib reads as a string (\\u0022)": 'SELECT ?x WHERE { BIND("\\u0022 AS ?x) BIND(" AS ?y) SERVICE <{u}/sparql> { ?s ?p ?o } #" AS ?z)\n}',
-    "SERVICE that rdflib reads as a string (\\u0027)": "SELECT ?x WHERE { BIND('\\u0027 AS ?x) BIND(' AS ?y) SERVICE <{u}/sparql> { ?s ?p ?o } #' AS ?z)\n}",
-    "FROM with a relative IRI and BASE": "BASE <{u}/> SELECT * FROM <data.ttl> FROM NAMED <named.ttl> WHERE { ?s ?p ?o }",
+    "SERVICE that rdflib reads as a string (\\u0022)": (
+        'SELECT ?x WHERE { BIND("\\u0022 AS ?x) BIND(" AS ?y) SERVICE <{u}/sparql> { ?s ?p ?o } #" AS ?z)\n}'
+    ),
+    "SERVICE that rdflib reads as a string (\\u0027)": (
+        "SELECT ?x WHERE { BIND('\\u0027 AS ?x) BIND(' AS ?y) SERVICE <{u}/sparql> { ?s ?p ?o } #' AS ?z)\n}"
+    ),
+    "FROM with a relative IRI and BASE": (
+        "BASE <{u}/> SELECT * FROM <data.ttl> FROM NAMED <named.ttl> WHERE { ?s ?p ?o }"
+    ),
     "DESCRIBE of a remote IRI": "DESCRIBE <{u}/thing>",
-    "IRI() and STR() of a remote IRI": 'SELECT (IRI("{u}/x") AS ?i) (STR(<{u}/y>) AS ?s) (isIRI(<{u}/z>) AS ?b) WHERE {}',
+    "IRI() and STR() of a remote IRI": (
+        'SELECT (IRI("{u}/x") AS ?i) (STR(<{u}/y>) AS ?s) (isIRI(<{u}/z>) AS ?b) WHERE {}'
+    ),
 }
 
 
@@ -898,17 +909,15 @@ DAMAGES = {  # tests/test_cli.py::test_serve_refuses_a_damaged_store_at_once: ev
     "manifest deleted": lambda b: [p.unlink() for p in b.glob("MANIFEST-*")],
     "CURRENT file garbled": lambda b: (b / "CURRENT").write_bytes(b"garbage\n"),
     "CURRENT file deleted": lambda b: (b / "CURRENT").unlink(),
-    "build folder deleted (current dangles)": lambda b: shutil.rmtree(b),
+    "build folder deleted (current dangles)": shutil.rmtree,
 }
 STARTUP_LIMIT = 8  # seconds: a start-up error must come within a few seconds, not after a build
 
 
 def finish(process: subprocess.Popen, seconds: float) -> tuple[str | None, str]:
     """(stdout, stderr) once `process` exits within `seconds`; else kill it and give (None, its output)."""
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         return process.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        pass
     stop(process, hard=True)
     out, err = process.communicate()
     return None, (out or "") + (err or "")
@@ -919,7 +928,7 @@ def test_a_damaged_store_is_a_clear_startup_error(sample_store: Path, tmp_path: 
     """`nolsi serve` on a damaged store exits with a non-zero status and a message naming the
     problem, within seconds, without a traceback, without starting a server that fails later, and
     without replacing the damaged store by a build of something else."""
-    store_dir, build = damaged_copy(sample_store, tmp_path, DAMAGES[damage])
+    store_dir, _build = damaged_copy(sample_store, tmp_path, DAMAGES[damage])
     builds_before = sorted(p.name for p in (store_dir / "builds").iterdir())
     started = time.monotonic()
     process = subprocess.Popen(
@@ -1175,7 +1184,8 @@ def test_the_answer_cache_keeps_to_its_memory_bound(sample_store: Path):
         after = server.rss_kib()
     grown = (after - same) * 1024
     assert grown < bound + 10_000_000, (
-        f"40 distinct 600 kB queries grew the server by {grown / 1e6:.0f} MB with a cache bound of {bound / 1e6:.0f} MB "
+        f"40 distinct 600 kB queries grew the server by {grown / 1e6:.0f} MB "
+        f"with a cache bound of {bound / 1e6:.0f} MB "
         f"(the same query 10 times: {(same - before) / 1024:+.0f} MB)"
     )
 
@@ -1187,10 +1197,8 @@ def log_records(server: Launched) -> list[dict]:
     records = []
     for line in server.log_text().splitlines():
         if line.startswith("{"):
-            try:
+            with contextlib.suppress(ValueError):  # a line of a traceback or of granian's own log
                 records.append(json.loads(line))
-            except ValueError:
-                pass
     return records
 
 

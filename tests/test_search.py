@@ -126,7 +126,8 @@ def test_the_browse_page_lists_every_class_with_its_instances(client, instances)
     response = client.get("/browse", headers=BROWSER)
     assert response.status_code == 200
     rows = re.findall(
-        r'<tr><td><a href="([^"]+)">[^<]*</a>(?: <code class="muted">[^<]*</code>)?</td><td class="number">([\d,]+)</td></tr>',
+        r'<tr><td><a href="([^"]+)">[^<]*</a>(?: <code class="muted">[^<]*</code>)?</td>'
+        r'<td class="number">([\d,]+)</td></tr>',
         response.text,
     )
     listed = {html.unescape(link): int(count.replace(",", "")) for link, count in rows}

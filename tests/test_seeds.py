@@ -15,7 +15,7 @@ import pytest
 from loader import store as loader_store
 from tests.conftest import ROOT
 from tests.expected import regenerate
-from tests.test_graph import PREFIXES, ask, check, graph, ids, select, solutions  # noqa: F401  (graph: fixture)
+from tests.test_graph import PREFIXES, ask, check, ids, select, solutions
 
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"
 
@@ -125,7 +125,8 @@ JSS_FACTS = [
     ask(
         "BioMedData: a collaboration of 11 infrastructures",
         JSS,
-        'project:biomeddata schema:additionalProperty [ schema:propertyID "partner-infrastructures" ; schema:value 11 ]',
+        'project:biomeddata schema:additionalProperty [ schema:propertyID "partner-infrastructures" ; '
+        "schema:value 11 ]",
     ),
     select(
         "BioMedData: its nine fields",
@@ -160,8 +161,10 @@ JSS_FACTS = [
     ask(
         "offices at the Computational Biology Unit, Department of Informatics, UiB",
         JSS,
-        "person:sushma-grellscheid schema:affiliation inst:uib-cbu . person:korbinian-bosl schema:affiliation inst:uib-cbu . "
-        "inst:uib-cbu org:unitOf inst:uib-department-of-informatics . inst:uib-department-of-informatics org:unitOf inst:uib",
+        "person:sushma-grellscheid schema:affiliation inst:uib-cbu . person:korbinian-bosl schema:affiliation "
+        "inst:uib-cbu . "
+        "inst:uib-cbu org:unitOf inst:uib-department-of-informatics . inst:uib-department-of-informatics "
+        "org:unitOf inst:uib",
     ),
     ask("the RCN points to the European Open Science Cloud", JSS, "doc:seed-uib-jss-news schema:mentions ri:eosc"),
     select(
@@ -268,7 +271,8 @@ RK_FACTS = [
         "GBIF supports four classes of datasets",
         RK,
         'ri:gbif schema:additionalProperty [ schema:propertyID "dataset-classes" ; schema:value 4 ; '
-        'schema:valueReference "checklists"@en , "occurrences"@en , "sampling-event data"@en , "resources metadata"@en ]',
+        'schema:valueReference "checklists"@en , "occurrences"@en , "sampling-event data"@en , '
+        '"resources metadata"@en ]',
     ),
     ask(
         "Sikt is a governmental agency; Sigma2 its subsidiary",
@@ -321,7 +325,8 @@ RK_FACTS = [
     ask(
         "Feide can be linked with LS Login through eduGAIN",
         RK,
-        "svc:ls-login nolsi:loginWith svc:feide ; schema:isRelatedTo svc:edugain . svc:feide schema:isRelatedTo svc:edugain",
+        "svc:ls-login nolsi:loginWith svc:feide ; schema:isRelatedTo svc:edugain . svc:feide "
+        "schema:isRelatedTo svc:edugain",
     ),
     ask("EasyDMP from UNINETT Sigma2", RK, "svc:easydmp schema:provider inst:sigma2 ; dct:type stype:dmp-tool"),
     ask(
@@ -335,7 +340,8 @@ RK_FACTS = [
     ask(
         "three Sigma2 HPC systems",
         RK,
-        'svc:sigma2-hpc schema:provider inst:nris ; schema:additionalProperty [ schema:propertyID "systems" ; schema:value 3 ]',
+        'svc:sigma2-hpc schema:provider inst:nris ; schema:additionalProperty [ schema:propertyID "systems" ; '
+        "schema:value 3 ]",
     ),
     select(
         "NREC: UiB and UiO, with contributions from NeIC and Uninett",
@@ -349,14 +355,17 @@ RK_FACTS = [
     ask(
         "Educloud Research: USIT at UiO, up to red",
         RK,
-        "svc:educloud-research schema:provider inst:uio-usit ; nolsi:maxClassificationLevel cls:red . inst:uio-usit org:unitOf inst:uio",
+        "svc:educloud-research schema:provider inst:uio-usit ; nolsi:maxClassificationLevel cls:red . "
+        "inst:uio-usit org:unitOf inst:uio",
     ),
     ask(
         "HUNT Cloud: established 2013, owned by NTNU, operated by HUNT Research Centre",
         RK,
-        'svc:hunt-cloud dct:created "2013"^^xsd:gYear ; dct:rightsHolder inst:ntnu ; schema:provider inst:hunt-research-centre . '
+        'svc:hunt-cloud dct:created "2013"^^xsd:gYear ; dct:rightsHolder inst:ntnu ; schema:provider '
+        "inst:hunt-research-centre . "
         "inst:hunt-research-centre org:unitOf inst:ntnu-department-of-public-health-and-nursing . "
-        "inst:ntnu-department-of-public-health-and-nursing org:unitOf inst:ntnu-faculty-of-medicine-and-health-sciences . "
+        "inst:ntnu-department-of-public-health-and-nursing org:unitOf "
+        "inst:ntnu-faculty-of-medicine-and-health-sciences . "
         "inst:ntnu-faculty-of-medicine-and-health-sciences org:unitOf inst:ntnu",
     ),
     ask(
@@ -393,7 +402,8 @@ COV_FACTS = [
     select(
         "launched on 29 October 2020 by ELIXIR Norway",
         COV,
-        "SELECT ?date ?service WHERE { ?e a schema:Event ; schema:startDate ?date ; schema:organizer ri:elixir-norway ; "
+        "SELECT ?date ?service WHERE { ?e a schema:Event ; schema:startDate ?date ; schema:organizer "
+        "ri:elixir-norway ; "
         "schema:about ?service }",
         ("2020-10-29", "svc:pathogens-portal-norway"),
     ),
@@ -442,7 +452,8 @@ COV_FACTS = [
     select(
         "grants 270068 and 295932/F50 of the Research Council of Norway",
         COV,
-        "SELECT ?number ?funded WHERE { ?grant frapo:hasGrantNumber ?number ; frapo:funds ?funded ; schema:funder inst:rcn }",
+        "SELECT ?number ?funded WHERE { ?grant frapo:hasGrantNumber ?number ; frapo:funds ?funded ; "
+        "schema:funder inst:rcn }",
         ("270068", "ri:elixir-norway"),
         ("295932/F50", "project:biomeddata"),
     ),
@@ -494,13 +505,16 @@ INT_FACTS = [
     ask(
         "ELIXIR's strategy, aligned with the Programme 2024-28, replacing the 2019 strategy",
         INT,
-        "policy:elixir-international-strategy dct:publisher ri:elixir ; dct:conformsTo policy:elixir-programme-2024-2028 ; "
-        'dct:replaces policy:elixir-international-strategy-2019 . policy:elixir-international-strategy-2019 dct:issued "2019"^^xsd:gYear',
+        "policy:elixir-international-strategy dct:publisher ri:elixir ; dct:conformsTo "
+        "policy:elixir-programme-2024-2028 ; "
+        "dct:replaces policy:elixir-international-strategy-2019 . policy:elixir-international-strategy-2019 "
+        'dct:issued "2019"^^xsd:gYear',
     ),
     select(
         "the Programme runs 2024-28",
         INT,
-        "SELECT ?start ?end WHERE { policy:elixir-programme-2024-2028 dct:temporal [ dcat:startDate ?start ; dcat:endDate ?end ] }",
+        "SELECT ?start ?end WHERE { policy:elixir-programme-2024-2028 dct:temporal [ dcat:startDate ?start ; "
+        "dcat:endDate ?end ] }",
         ("2024", "2028"),
     ),
     select(
@@ -510,15 +524,18 @@ INT_FACTS = [
         "?o schema:position ?position ; skos:prefLabel ?objective }",
         (
             "1",
-            "Increase awareness of how ELIXIR's flagship resources enable and support research communities internationally",
+            "Increase awareness of how ELIXIR's flagship resources enable and support research communities "
+            "internationally",
         ),
         (
             "2",
-            "Enhance ELIXIR's services through strategic collaborations with international bioinformatics-related initiatives and organisations",
+            "Enhance ELIXIR's services through strategic collaborations with international "
+            "bioinformatics-related initiatives and organisations",
         ),
         (
             "3",
-            "Reinforce ELIXIR's global impact by collaboratively shaping international open science and open data policy developments",
+            "Reinforce ELIXIR's global impact by collaboratively shaping international open science and open "
+            "data policy developments",
         ),
     ),
     select(
@@ -532,7 +549,8 @@ INT_FACTS = [
     ask(
         "ODSS is an office of the US National Institutes of Health",
         INT,
-        'inst:nih-odss org:unitOf inst:nih ; skos:altLabel "ODSS"@en . inst:nih skos:altLabel "NIH"@en . inst:ga4gh skos:altLabel "GA4GH"@en',
+        'inst:nih-odss org:unitOf inst:nih ; skos:altLabel "ODSS"@en . inst:nih skos:altLabel "NIH"@en . '
+        'inst:ga4gh skos:altLabel "GA4GH"@en',
     ),
     select(
         "three priority regions",
@@ -545,7 +563,8 @@ INT_FACTS = [
     select(
         "existing collaborations with the USA and Australia",
         INT,
-        "SELECT ?region WHERE { policy:elixir-international-strategy schema:mentions ?r . ?r a schema:Place ; skos:prefLabel ?region }",
+        "SELECT ?region WHERE { policy:elixir-international-strategy schema:mentions ?r . ?r a schema:Place ; "
+        "skos:prefLabel ?region }",
         "USA",
         "Australia",
     ),
@@ -592,7 +611,8 @@ CON_FACTS = [
     ask(
         "builds on ELIXIR-EXCELERATE, an H2020 project",
         CON,
-        "project:elixir-converge prov:wasInfluencedBy project:elixir-excelerate . project:elixir-excelerate schema:funder ?h . "
+        "project:elixir-converge prov:wasInfluencedBy project:elixir-excelerate . project:elixir-excelerate "
+        "schema:funder ?h . "
         '?h skos:prefLabel "Horizon 2020"@en ; skos:altLabel "H2020"@en',
     ),
     select(
@@ -617,7 +637,8 @@ CON_FACTS = [
     ask(
         "partners from the 23 Nodes",
         CON,
-        'project:elixir-converge schema:additionalProperty [ schema:propertyID "elixir-nodes-with-partners" ; schema:value 23 ]',
+        'project:elixir-converge schema:additionalProperty [ schema:propertyID "elixir-nodes-with-partners" ; '
+        "schema:value 23 ]",
     ),
     select(
         "posted on 3 January 2020 by Daniel Faria",
@@ -678,7 +699,8 @@ MERGED_FACTS = [
         "FHI is an associated institution of BioMedData, dated, not one of its infrastructures",
         None,
         "FILTER NOT EXISTS { project:biomeddata schema:member inst:fhi } "
-        "mship:fhi-associated-institution-biomeddata-2021-02-10 org:member inst:fhi ; org:role role:associated-institution ; "
+        "mship:fhi-associated-institution-biomeddata-2021-02-10 org:member inst:fhi ; org:role "
+        "role:associated-institution ; "
         f'{PERIOD} "2021-02-10"^^xsd:date',
     ),
     ask(

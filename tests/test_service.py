@@ -67,7 +67,8 @@ def test_an_answer_over_the_byte_limit_is_refused_with_a_message(client):
 def test_predeclared_prefixes_need_no_prefix_line(client):
     response = ask(
         client,
-        "SELECT ?label WHERE { <https://w3id.org/nolsi/id/ri/elixir-norway> skos:prefLabel ?label FILTER(lang(?label) = 'en') }",
+        "SELECT ?label WHERE { <https://w3id.org/nolsi/id/ri/elixir-norway> skos:prefLabel ?label "
+        "FILTER(lang(?label) = 'en') }",
     )
     assert response.status_code == 200, response.text
     assert response.text.splitlines()[1] == "ELIXIR Norway"

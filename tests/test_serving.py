@@ -98,7 +98,8 @@ def test_slow_and_idle_clients_hold_up_nobody(server: Launched):
         time.sleep(1)
         took = [simple_is_answered(server) for _ in range(10)]
         assert max(took) < 1, f"simple queries took {[round(t, 2) for t in took]} s beside the slow clients"
-        # The slow ones are cut off: a body that has not arrived in HEADER_TIMEOUT gets 408; slow headers a closed socket.
+        # The slow ones are cut off: a body that has not arrived in HEADER_TIMEOUT gets 408;
+        # slow headers a closed socket.
         time.sleep(HEADER_TIMEOUT + 2)
         for kind, sock in sockets:
             if kind in ("headers", "body"):
@@ -175,7 +176,7 @@ def test_a_memory_hungry_query_is_stopped_with_a_message(server: Launched):
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        response, seconds = timed_get(
+        response, _seconds = timed_get(
             server.url, fresh("SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 10")
         )
     finally:
@@ -247,7 +248,8 @@ def test_bad_chunked_framing_is_a_400(server: Launched, path: str):
 
 
 def test_an_absurd_accept_header_costs_nothing(server: Launched):
-    """760 kB of media ranges is refused by the server before the app; 10,000 that fit under the header cap by the app."""
+    """760 kB of media ranges is refused by the server before the app; 10,000 that fit under the header
+    cap by the app."""
     huge = ", ".join(f"application/x-type-number-{n}" for n in range(25_000))
     started = time.monotonic()
     answer = raw(

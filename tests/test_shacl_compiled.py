@@ -105,9 +105,11 @@ def test_same_results_with_defects_in_a_synthetic_graph(
         + """
 <https://w3id.org/nolsi/id/ri/Bad_Name> a <https://w3id.org/nolsi/ontology#ResearchInfrastructure> ;
     <http://www.w3.org/2004/02/skos/core#prefLabel> "no language", "two"@en, "labels"@en ;
-    <https://schema.org/startDate> "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date>, "2021"^^<http://www.w3.org/2001/XMLSchema#date> ;
+    <https://schema.org/startDate> "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date>,
+        "2021"^^<http://www.w3.org/2001/XMLSchema#date> ;
     <https://schema.org/sameAs> <http://dx.doi.org/10.1234/x>, "https://ror.org/01xtthb56" ;
-    <http://purl.org/dc/terms/title> "tab\\t and \\"quote\\""^^<http://www.w3.org/2001/XMLSchema#integer>, [ a <http://example.org/Thing> ] ;
+    <http://purl.org/dc/terms/title> "tab\\t and \\"quote\\""^^<http://www.w3.org/2001/XMLSchema#integer>,
+        [ a <http://example.org/Thing> ] ;
     <http://www.w3.org/2002/07/owl#sameAs> <https://ror.org/01xtthb56> ;
     <https://w3id.org/nolsi/ontology#nationalNodeOf> <https://w3id.org/nolsi/id/ri/undefined> .
 """
@@ -121,7 +123,8 @@ def test_same_results_with_defects_in_a_synthetic_graph(
 UNSUPPORTED = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <http://example.org/> .
-ex:Closed a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true ; sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ) ;
+ex:Closed a sh:NodeShape ; sh:targetClass ex:Thing ; sh:closed true ;
+    sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ) ;
     sh:message "closed" .
 ex:Equal a sh:NodeShape ; sh:targetClass ex:Thing ;
     sh:property [ sh:path ex:a ; sh:equals ex:b ; sh:message "equal" ] .

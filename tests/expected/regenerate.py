@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
+                check=False,
             )
             if done.returncode != 0:
                 sys.stderr.write(done.stderr[-5000:])
