@@ -158,6 +158,11 @@ class SavedQuery:
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
     path: Path = field(compare=False)
 
+    def examples(self) -> dict[str, str]:
+        """Each parameter's example: what the query's page opens with and what its expected answer in
+        tests/expected/ is computed for."""
+        return {p.name: p.example for p in self.parameters if p.example is not None}
+
     def bindings(self, given: dict[str, str]) -> tuple[tuple[str, Term], ...]:
         """Check every given value and fill defaults; raise `ParameterError` naming the parameter."""
         known = {p.name: p for p in self.parameters}

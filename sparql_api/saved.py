@@ -8,11 +8,10 @@ import pyoxigraph
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
-from werkzeug.datastructures import MultiDict
 
 from loader import typed
 from loader.namespaces import SCHEMA
-from sparql_api import binding, catalogue, engine, formats, linked, protocol, sparql
+from sparql_api import binding, catalogue, engine, formats, protocol, saved_page, sparql
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
@@ -60,20 +59,14 @@ def run(name: str):
     for key in given:
         if len(given.getlist(key)) > 1:
             return _error(400, f"parameter {key!r} is given more than once", parameter=key)
-    html = not suffix and wants_html(request.accept_mimetypes, formats.SOLUTIONS + formats.GRAPHS)
-    if html and not given:
+    if not suffix and wants_html(request.accept_mimetypes, formats.SOLUTIONS + formats.GRAPHS):
         # A page opened without values shows the query with its examples, as its form does.
-        given = MultiDict(example_values(query))
+        page, status = saved_page.query_page(query, given.to_dict() or query.examples())
+        return render_template("query.html", page=page), status
     try:
         bound = query.bindings(given.to_dict())
     except catalogue.ParameterError as error:
-        if html:
-            return render_template(
-                "query.html", query=query, given=given, error=str(error), table=None, graph=None
-            ), 400
         return _error(400, str(error), parameter=error.parameter, accepts=error.accepts)
-    if html:
-        return _page(query, given, bound)
     if suffix:
         if suffix not in SUFFIXES:
             return _error(404, f"unknown format suffix .{suffix}; use one of: {', '.join('.' + s for s in SUFFIXES)}")
@@ -83,65 +76,6 @@ def run(name: str):
     else:
         solutions, graphs = sparql.choose_formats((), request.accept_mimetypes)
     return sparql.run(query.text, None, None, solutions, graphs, bound)
-
-
-def example_values(query: catalogue.SavedQuery) -> dict[str, str]:
-    """The values a query's page opens with: each parameter's example."""
-    return {p.name: p.example for p in query.parameters if p.example is not None}
-
-
-PAGE_ROWS = 1000  # the most rows a page's table shows; the .csv/.json links give them all
-PAGE_GRAPH_BYTES = 200_000  # the most Turtle a page shows of a CONSTRUCT or DESCRIBE answer
-
-
-def _page(query: catalogue.SavedQuery, given, bound):
-    """The HTML page: the form, and the answer once the required values are there (a table, yes or
-    no, or the graph in Turtle)."""
-    answer = {}
-    if all(p.name in dict(bound) or not p.required for p in query.parameters):
-        graph = query.form in ("CONSTRUCT", "DESCRIBE")
-        response = sparql.run(
-            query.text,
-            None,
-            None,
-            None if graph else formats.BY_NAME["json"],
-            formats.BY_NAME["turtle"] if graph else None,
-            bound,
-        )
-        if response.status_code != 200:
-            return render_template(
-                "query.html", query=query, given=given, error=response.get_data(as_text=True), table=None, graph=None
-            ), response.status_code
-        if graph:
-            text = response.get_data(as_text=True)
-            answer["graph"] = {
-                "text": text[:PAGE_GRAPH_BYTES],
-                "cut": len(text) > PAGE_GRAPH_BYTES,
-                "triples": int(response.headers.get("Result-Rows", 0)),
-            }
-        else:
-            answer["table"] = response.get_json(force=True)
-    table = answer.get("table")
-    return render_template(
-        "query.html",
-        query=query,
-        given=given,
-        error=None,
-        rows=PAGE_ROWS,
-        table=table,
-        graph=answer.get("graph"),
-        labels=_labels(table),
-        href=linked.href,
-        curie=linked.curie,
-    )
-
-
-def _labels(table: dict | None) -> dict[str, str]:
-    """The labels of the IRIs the page's table shows, so that it shows names, not IRIs."""
-    if not table or "results" not in table:
-        return {}
-    cells = (cell for row in table["results"]["bindings"][:PAGE_ROWS] for cell in row.values())
-    return linked.labels_of(cell["value"] for cell in cells if cell["type"] == "uri")
 
 
 def _error(status: int, message: str, **details) -> Response:

@@ -178,7 +178,7 @@ def search():
         kinds=kinds,
         json="/api/lookup?" + urlencode(asked),
     )
-    return linked.finish(linked.render("search.html", page=page, q=text), tag)
+    return linked.finish(linked.render("search.html", page=page, q=text, error=None), tag)
 
 
 def _refused(refused: Refused) -> Response:

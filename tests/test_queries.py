@@ -25,7 +25,7 @@ import requests
 from loader import store as stores
 from sparql_api import catalogue
 from tests.conftest import ROOT
-from tests.expected.regenerate import EXPECTED, canonical, csv_rows, example_values, fixture, run, saved_queries
+from tests.expected.regenerate import EXPECTED, canonical, csv_rows, fixture, run, saved_queries
 
 QUERIES = saved_queries()
 NAMES = sorted(QUERIES)
@@ -105,7 +105,7 @@ def test_every_fixture_belongs_to_a_query():
 @pytest.mark.parametrize("name", NAMES)
 def test_live_server_answers_the_expected_rows(curated_server, name):
     query = QUERIES[name]
-    response = get(curated_server, name, SUFFIX[query.form], example_values(query))
+    response = get(curated_server, name, SUFFIX[query.form], query.examples())
     assert response.status_code == 200, response.text
     assert response.headers["Result-Truncated"] == "false"
     assert canonical(query.form, response.content) == expected(name)
@@ -172,7 +172,7 @@ def values_of(term) -> str:
 
 @pytest.mark.parametrize("name", SELECTS)
 def test_csv_tsv_and_json_give_the_same_rows(curated_server, name):
-    params = example_values(QUERIES[name])
+    params = QUERIES[name].examples()
     responses = {s: get(curated_server, name, s, params) for s in ("csv", "tsv", "json", "xml")}
     assert {s: r.status_code for s, r in responses.items()} == dict.fromkeys(responses, 200)
     assert responses["tsv"].headers["Content-Type"].startswith("text/tab-separated-values")
@@ -195,7 +195,7 @@ def test_csv_tsv_and_json_give_the_same_rows(curated_server, name):
 
 def test_construct_gives_the_same_graph_in_every_syntax(curated_server):
     name = "entity-neighbourhood"
-    params = example_values(QUERIES[name])
+    params = QUERIES[name].examples()
     graphs = {}
     for suffix, syntax in (
         ("nt", pyoxigraph.RdfFormat.N_TRIPLES),
@@ -244,7 +244,7 @@ def test_the_invalid_cases_cover_every_parameter_type_the_queries_use():
 
 @pytest.mark.parametrize("kind, name, parameter, value, message", INVALID, ids=[f"{c[0]}-{c[2]}" for c in INVALID])
 def test_invalid_value_is_a_400_naming_the_parameter(curated_server, kind, name, parameter, value, message):
-    params = {**example_values(QUERIES[name]), parameter: value}
+    params = {**QUERIES[name].examples(), parameter: value}
     body = refused(get(curated_server, name, "json", params), parameter)
     assert message in body["error"]
     assert body["accepts"]
@@ -252,7 +252,7 @@ def test_invalid_value_is_a_400_naming_the_parameter(curated_server, kind, name,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_unknown_parameter_is_a_400(curated_server, name):
-    params = {**example_values(QUERIES[name]), "limit": "10"}
+    params = {**QUERIES[name].examples(), "limit": "10"}
     body = refused(get(curated_server, name, SUFFIX[QUERIES[name].form], params), "limit")
     assert "unknown parameter" in body["error"]
 
@@ -261,7 +261,7 @@ def test_unknown_parameter_is_a_400(curated_server, name):
 def test_missing_required_parameter_is_a_400(curated_server, name):
     query = QUERIES[name]
     for missing in (p for p in query.parameters if p.required):
-        params = {k: v for k, v in example_values(query).items() if k != missing.name}
+        params = {k: v for k, v in query.examples().items() if k != missing.name}
         body = refused(get(curated_server, name, SUFFIX[query.form], params), missing.name)
         assert "is required" in body["error"]
         refused(get(curated_server, name, SUFFIX[query.form], {**params, missing.name: ""}), missing.name)
@@ -391,7 +391,7 @@ def test_nothing_hostile_reaches_the_server_as_a_5xx(curated_server):
         query = QUERIES[name]
         for parameter in query.parameters:
             for value in ('" } UNION { ?s ?p ?o } #', "\n", "DROP ALL", "{", "🧬" * 10):
-                params = {**example_values(query), parameter.name: value}
+                params = {**query.examples(), parameter.name: value}
                 response = send(curated_server, name, SUFFIX[query.form], params)
                 assert response.status_code in (200, 400), (name, parameter.name, value, response.status_code)
 
@@ -420,12 +420,12 @@ def test_etag_and_304_on_a_saved_query(curated_server):
 def test_results_of_every_query_revalidate(curated_server):
     for name in NAMES:
         query = QUERIES[name]
-        first = get(curated_server, name, SUFFIX[query.form], example_values(query))
+        first = get(curated_server, name, SUFFIX[query.form], query.examples())
         again = get(
             curated_server,
             name,
             SUFFIX[query.form],
-            example_values(query),
+            query.examples(),
             headers={"If-None-Match": first.headers["ETag"]},
         )
         assert again.status_code == 304, name
@@ -448,7 +448,7 @@ def test_json_results_carry_the_parameters_as_bound(curated_server):
 def test_html_page_of_every_query_renders_with_its_examples(curated_server, name):
     query = QUERIES[name]
     response = requests.get(
-        f"{curated_server}/queries/{name}", params=example_values(query), headers={"Accept": "text/html"}, timeout=60
+        f"{curated_server}/queries/{name}", params=query.examples(), headers={"Accept": "text/html"}, timeout=60
     )
     assert response.status_code == 200, response.text[-2000:]
     assert response.headers["Content-Type"].startswith("text/html")
@@ -525,7 +525,7 @@ def test_the_openapi_document_is_valid_and_typed(curated_server):
         assert wanted in content and all("schema" in media for media in content.values()), name
         if QUERIES[name].form not in ("SELECT", "ASK"):
             continue
-        answer = get(curated_server, name, "json", example_values(QUERIES[name]))
+        answer = get(curated_server, name, "json", QUERIES[name].examples())
         assert answer.status_code == 200, answer.text
         pointer = (
             f"urn:openapi#/paths/~1queries~1{name}/get/responses/200/content/application~1sparql-results+json/schema"
@@ -580,7 +580,7 @@ def test_a_saved_query_page_opens_with_its_examples_and_their_answer(curated_ser
     response = requests.get(f"{curated_server}/queries/{name}", headers={"Accept": "text/html"}, timeout=60)
     assert response.status_code == 200, response.text[-2000:]
     shown = form_values(response.text)
-    assert {p.name: shown[p.name] for p in query.parameters if p.example is not None} == example_values(query)
+    assert {p.name: shown[p.name] for p in query.parameters if p.example is not None} == query.examples()
     assert 'class="error"' not in response.text
     if query.form == "SELECT":
         rows = len(csv_rows(expected(name))) - 1

@@ -42,11 +42,6 @@ def saved_queries() -> dict[str, catalogue.SavedQuery]:
     return catalogue.load(ROOT / "queries", ROOT / "ontology")
 
 
-def example_values(query: catalogue.SavedQuery) -> dict[str, str]:
-    """The values a query is tested with: each parameter's example; defaults fill in the rest."""
-    return {p.name: p.example for p in query.parameters if p.example is not None}
-
-
 def fixture(query: catalogue.SavedQuery) -> Path:
     return EXPECTED / f"{query.name}{SUFFIX[query.form]}"
 
@@ -54,7 +49,7 @@ def fixture(query: catalogue.SavedQuery) -> Path:
 def run(store: pyoxigraph.Store, query: catalogue.SavedQuery, values: dict[str, str] | None = None) -> bytes:
     """The raw result of a saved query with `values` (by default its examples), as the server's evaluator makes it:
     CSV for SELECT, SPARQL JSON for ASK, N-Triples for CONSTRUCT and DESCRIBE."""
-    values = example_values(query) if values is None else values
+    values = query.examples() if values is None else values
     job = Job(
         store="",
         query=query.text,
