@@ -31,7 +31,7 @@ def expected(app, name: str) -> str:
 def page_of(app, name: str, values: dict[str, str] | None = None) -> tuple[saved_page.QueryPage, int]:
     query = app.extensions["nolsi.queries"][name]
     with app.test_request_context(f"/queries/{name}"):
-        return saved_page.query_page(query, saved_page.query.examples() if values is None else values)
+        return saved_page.query_page(query, query.examples() if values is None else values)
 
 
 def test_a_table_has_the_answer_rows_with_iris_labelled_and_linked_here(app):
