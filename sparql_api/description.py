@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, VOID, XSD
 
 from loader.namespaces import DCAT3_VERSION, FORMATS, NOLSI, PREFIXES, SD
-from sparql_api import engine, formats
+from sparql_api import editor, engine, formats
 from sparql_api.service import Asked
 
 RESULT_FORMATS = tuple(f.w3c for f in formats.SOLUTIONS + formats.GRAPHS)
@@ -30,7 +30,8 @@ _counts_lock = threading.Lock()
 def respond() -> Response:
     """The query editor for a browser, the Service Description for an RDF client."""
     if wants_html(request.accept_mimetypes, formats.GRAPHS):
-        return Response(render_template("editor.html", examples=examples()), content_type="text/html; charset=utf-8")
+        page = render_template("editor.html", examples=editor.examples())
+        return Response(page, content_type="text/html; charset=utf-8")
     chosen = formats.negotiate(request.accept_mimetypes, formats.GRAPHS)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats.GRAPHS)
@@ -43,13 +44,6 @@ def respond() -> Response:
     response.last_modified = build.built
     response.make_conditional(request)  # 304, 412 or 206 set on the response itself
     return response
-
-
-def examples() -> list[dict]:
-    """The saved queries, as ready examples in the editor."""
-    return [
-        {"name": q.name, "title": q.title, "query": q.text} for q in current_app.extensions["nolsi.queries"].values()
-    ]
 
 
 def wants_html(accept, alternatives: tuple[formats.Format, ...]) -> bool:

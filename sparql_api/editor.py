@@ -3,6 +3,8 @@ and what the editor page needs from the saved queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, current_app, url_for
 
 from loader.namespaces import BASE, PREFIXES
@@ -27,24 +29,34 @@ def asset(filename: str) -> Response:
 def _helpers() -> dict:
     return {
         "yasgui_url": yasgui_url,
-        "example_query": example_query,
         "editor_rows": EDITOR_ROWS,
         "iri_base": BASE,
         "predeclared": PREFIXES,
     }
 
 
-def example_query(example: dict) -> str:
+@dataclass(frozen=True)
+class Example:
+    name: str
+    title: str
+    query: str  # the saved query with its example values written in
+
+
+def examples() -> list[Example]:
+    """The saved queries, as ready examples in the editor."""
+    return [Example(q.name, q.title, example_query(q)) for q in current_app.extensions["nolsi.queries"].values()]
+
+
+def example_query(saved: catalogue.SavedQuery) -> str:
     """A saved query as the editor opens it: with its example values (and defaults) written in as
     RDF terms (sparql_api/binding.py), so that it runs as it stands and gives the example answer."""
-    saved = current_app.extensions.get("nolsi.queries", {}).get(example.get("name"))
-    if saved is None or not saved.parameters:
-        return example["query"]
-    values = {p.name: p.example for p in saved.parameters if p.example is not None}
+    if not saved.parameters:
+        return saved.text
+    values = saved.examples()
     try:
         bound = dict(saved.bindings(values))
     except catalogue.ParameterError:
-        return example["query"]
+        return saved.text
     shown = ", ".join(f"{p.name}={values.get(p.name) or p.default}" for p in saved.parameters if p.name in bound)
     note = f"# The saved query /queries/{saved.name}, its parameters written in: {shown}.\n" if shown else ""
     return note + binding.write(saved.text, bound)

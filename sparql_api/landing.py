@@ -215,20 +215,27 @@ def index(suffix: str | None):
     return linked.finish(response, tag, signposts)
 
 
-def sources() -> list[dict]:
+@dataclass(frozen=True)
+class SourceDocument:
+    iri: str
+    title: str
+    url: str
+    publisher: str
+    graphs: int  # the named graphs derived from it
+
+
+def sources() -> list[SourceDocument]:
     """The source documents the named graphs were derived from, with title, URL and publisher."""
-    rows = []
-    for row in linked.select(SOURCES):
-        rows.append(
-            {
-                "iri": row["doc"].value,
-                "title": row["title"].value if "title" in row else row["doc"].value.rsplit("/", 1)[-1],
-                "url": row["url"].value if "url" in row else "",
-                "publisher": row["publisher"].value if "publisher" in row else "",
-                "graphs": int(row["graphs"].value),
-            }
+    return [
+        SourceDocument(
+            row["doc"].value,
+            row["title"].value if "title" in row else row["doc"].value.rsplit("/", 1)[-1],
+            row["url"].value if "url" in row else "",
+            row["publisher"].value if "publisher" in row else "",
+            int(row["graphs"].value),
         )
-    return rows
+        for row in linked.select(SOURCES)
+    ]
 
 
 @bp.get("/dataset")

@@ -249,7 +249,7 @@ def shapes(suffix: str | None):
     merged = _merged(tuple(str(f) for f in files))
     if chosen is linked.HTML:
         response = linked.render(
-            "shapes.html", files=_listing(files), version=folder.name, report=(folder / layout.SHACL_REPORT).is_file()
+            "shapes.html", files=listing(files), version=folder.name, report=(folder / layout.SHACL_REPORT).is_file()
         )
     else:
         response = linked.rdf_response(formats.serialize(merged, chosen), chosen)
@@ -266,37 +266,59 @@ def _merged(paths: tuple[str, ...]) -> Graph:
     return graph
 
 
-def _listing(files: list[Path]) -> list[dict]:
+@dataclass(frozen=True)
+class ShapeProperty:
+    anchor: str
+    path: str  # a compact IRI, or "(a path expression)"
+    name: str
+    description: str
+    severity: str  # Violation, Warning or Info
+
+
+@dataclass(frozen=True)
+class Shape:
+    anchor: str
+    label: str
+    comment: str
+    targets: list[str]
+    properties: list[ShapeProperty]
+
+
+@dataclass(frozen=True)
+class ShapesFile:
+    name: str
+    shapes: list[Shape]
+
+
+def listing(files: list[Path]) -> list[ShapesFile]:
+    """The shapes page: each file's node shapes with their property shapes, in a stable order."""
     listed = []
     for path in files:
         graph = linked.graph_of(path)
-        shapes = []
-        for shape in linked.ordered(graph.subjects(RDF.type, SH.NodeShape)):
-            properties = []
-            for prop in linked.ordered(graph.objects(shape, SH.property)):
-                path_node = graph.value(prop, SH.path)
-                properties.append(
-                    {
-                        "anchor": _anchor(prop),
-                        "path": linked.curie(str(path_node))
-                        if isinstance(path_node, URIRef)
-                        else "(a path expression)",
-                        "name": str(graph.value(prop, SH.name) or ""),
-                        "description": str(graph.value(prop, SH.description) or ""),
-                        "severity": str(graph.value(prop, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
-                    }
-                )
-            shapes.append(
-                {
-                    "anchor": _anchor(shape),
-                    "label": str(graph.value(shape, RDFS.label) or _anchor(shape)),
-                    "comment": str(graph.value(shape, RDFS.comment) or ""),
-                    "targets": [linked.curie(str(t)) for t in linked.ordered(graph.objects(shape, SH.targetClass))],
-                    "properties": properties,
-                }
-            )
-        listed.append({"name": path.name, "shapes": shapes})
+        shapes = linked.ordered(graph.subjects(RDF.type, SH.NodeShape))
+        listed.append(ShapesFile(path.name, [_shape(graph, shape) for shape in shapes]))
     return listed
+
+
+def _shape(graph: Graph, shape) -> Shape:
+    return Shape(
+        _anchor(shape),
+        str(graph.value(shape, RDFS.label) or _anchor(shape)),
+        str(graph.value(shape, RDFS.comment) or ""),
+        [linked.curie(str(t)) for t in linked.ordered(graph.objects(shape, SH.targetClass))],
+        [_property(graph, p) for p in linked.ordered(graph.objects(shape, SH.property))],
+    )
+
+
+def _property(graph: Graph, prop) -> ShapeProperty:
+    path = graph.value(prop, SH.path)
+    return ShapeProperty(
+        _anchor(prop),
+        linked.curie(str(path)) if isinstance(path, URIRef) else "(a path expression)",
+        str(graph.value(prop, SH.name) or ""),
+        str(graph.value(prop, SH.description) or ""),
+        str(graph.value(prop, SH.severity) or SH.Violation).rsplit("#", 1)[-1],
+    )
 
 
 def _anchor(node) -> str:

@@ -11,6 +11,7 @@ link, is a 404.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -91,6 +92,24 @@ def files(release: Path) -> tuple[File, ...]:
     return _files(str(release), (release / CHECKSUMS).stat().st_mtime)
 
 
+@dataclass(frozen=True)
+class Published:
+    """A row of the list of releases (the HTML page and its JSON alike)."""
+
+    version: str
+    date: str
+    current: bool
+    url: str
+    files: int
+    bytes: int
+
+
+def published_release(version: str, current: str) -> Published:
+    contents = files(folder(version))
+    url = f"{request.host_url}releases/{version}/"
+    return Published(version, version[:10], version == current, url, len(contents), sum(f.size for f in contents))
+
+
 @bp.get("/releases/")
 def index():
     chosen = linked.choose((linked.JSON,))
@@ -100,23 +119,12 @@ def index():
     tag = linked.etag("releases", chosen.name, *published)
     if (early := linked.not_modified(tag)) is not None:
         return early
-    listed = []
-    for version in published:
-        contents = files(folder(version))
-        listed.append(
-            {
-                "version": version,
-                "date": version[:10],
-                "current": version == current,
-                "url": f"{request.host_url}releases/{version}/",
-                "files": len(contents),
-                "bytes": sum(f.size for f in contents),
-            }
-        )
+    listed = [published_release(version, current) for version in published]
     if chosen is linked.HTML:
         response = linked.render("releases.html", releases=listed, current=current)
     else:
-        response = jsonify(current=current, latest=f"{request.host_url}releases/latest/", releases=listed)
+        listing = [dataclasses.asdict(release) for release in listed]
+        response = jsonify(current=current, latest=f"{request.host_url}releases/latest/", releases=listing)
     return linked.finish(response, tag)
 
 

@@ -173,3 +173,22 @@ def test_shapes_listing_has_an_anchor_per_shape(curated):
     property_shapes = {str(p) for p in expected.objects(None, SH.property) if str(p).startswith(SHAPES)}
     assert node_shapes and property_shapes
     assert {s[len(SHAPES) :] for s in node_shapes | property_shapes} <= ids
+
+
+def test_the_shapes_page_model_lists_every_shape_and_property_of_every_file(curated):
+    """`ontology.listing`, the shapes page's model, without HTTP: one entry per shape file, every node
+    shape and property shape of the file once, severities as SHACL names them."""
+    from sparql_api import ontology
+
+    files = sorted((curated.release / "shapes").glob("*.ttl"))
+    listed = ontology.listing(files)
+    assert [f.name for f in listed] == [f.name for f in files]
+    expected = shapes_of(curated)
+    shapes = [shape for f in listed for shape in f.shapes]
+    assert len(shapes) == len(set(expected.subjects(RDF.type, SH.NodeShape)))
+    properties = [p for shape in shapes for p in shape.properties]
+    assert len(properties) == len(list(expected.objects(None, SH.property)))
+    assert {p.severity for p in properties} <= {"Violation", "Warning", "Info"}
+    paths = [expected.value(p, SH.path) for p in expected.objects(None, SH.property)]
+    expressions = sum(not isinstance(path, URIRef) for path in paths)
+    assert sum(p.path == "(a path expression)" for p in properties) == expressions
