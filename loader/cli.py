@@ -166,6 +166,7 @@ def validate_command(files: tuple[Path, ...], validator: str, **options) -> None
     "rate_limit",
     "max_request_bytes",
     "header_timeout",
+    "page_templates",
     "backend",
 )
 def serve(**options) -> None:

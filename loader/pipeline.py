@@ -125,12 +125,14 @@ def _merge_and_validate(dataset, todo, settings, files, progress, validator, sum
             validator,
             lambda done, total: progress(f"validating: {done}/{total} queries", True),
         )
-        del checked
         summary.violations, summary.warnings = len(report.violations), len(report.warnings)
         summary.seconds["validate"] = time.perf_counter() - started
         progress(f"validated: {summary.violations} violations, {summary.warnings} warnings")
         if not report.conforms:
-            raise ValidationFailed(report)
+            by_graph: dict[str, list[Path]] = {}
+            for source in todo:
+                by_graph.setdefault(str(source.graph), []).append(source.path)
+            raise ValidationFailed(validate.located(report, checked, by_graph))
     return report
 
 

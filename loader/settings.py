@@ -81,6 +81,11 @@ class Settings:
         default=BASE,  # w3id.org redirects it to the deployment
     )
     service_allowlist: tuple[str, ...] = _help("SPARQL endpoints SERVICE may call (comma-separated).", default=())
+    page_templates: str = _help(
+        "Folder of page templates searched before the built-in ones: a type's page "
+        "(types/PREFIX-Class.html) or any page restyled; empty for none.",
+        default="",
+    )
     backend: str = _help(
         "SPARQL endpoint that holds the pushed release and answers every query; empty for the embedded store.",
         default="",

@@ -9,7 +9,8 @@ own; `tests/test_shacl_compiled.py` proves that both give the same results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -37,11 +38,13 @@ class Result:
     value: str
     message: str
     component: str = ""
+    files: tuple[str, ...] = ()  # the data files that state the focus node (see `located`)
 
     def __str__(self) -> str:
         where = f" {self.path}" if self.path else ""
         value = f" (value: {self.value})" if self.value else ""
-        return f"{self.severity}: {self.focus}{where}{value}: {self.message} [{self.source_shape}]"
+        files = f" in {', '.join(self.files)}" if self.files else ""
+        return f"{self.severity}: {self.focus}{where}{value}{files}: {self.message} [{self.source_shape}]"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,27 @@ class Report:
     @property
     def warnings(self) -> tuple[Result, ...]:
         return tuple(r for r in self.results if r.severity == "Warning")
+
+
+def located(report: Report, store: pyoxigraph.Store, files: Mapping[str, list[Path]]) -> Report:
+    """`report` with each violation naming the files (by the named graph each was read into,
+    `files`) that state its focus node: whoever reads the report fixes a file, not an IRI."""
+    results = tuple(
+        dataclasses.replace(r, files=_stating(store, r.focus, files)) if r.severity == "Violation" else r
+        for r in report.results
+    )
+    return Report(results, report.graph)
+
+
+def _stating(store: pyoxigraph.Store, focus: str, files: Mapping[str, list[Path]]) -> tuple[str, ...]:
+    if not focus.startswith(("http://", "https://", "urn:")):  # a blank node's label is the store's own
+        return ()
+    graphs = {
+        q.graph_name.value
+        for q in store.quads_for_pattern(pyoxigraph.NamedNode(focus), None, None)
+        if isinstance(q.graph_name, pyoxigraph.NamedNode)
+    }
+    return tuple(sorted(str(path) for graph in graphs for path in files.get(graph, ())))
 
 
 def turtle_files(folder: Path) -> list[Path]:

@@ -6,7 +6,7 @@ import atexit
 
 from flask import Flask
 from flask_cors import CORS
-from jinja2 import StrictUndefined
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 
 from loader.settings import Settings
 from sparql_api import catalogue, compression, engine, errors, logs, security
@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # A template that names a value its view did not give fails loudly (a test sees the 500), instead
     # of rendering an empty string: renamed page-model fields cannot drift silently.
     app.jinja_env.undefined = StrictUndefined
+    if settings.page_templates and app.jinja_env.loader is not None:
+        app.jinja_env.loader = ChoiceLoader([FileSystemLoader(settings.page_templates), app.jinja_env.loader])
     app.config["NOLSI"] = settings
     # One byte over the limit, so that `protocol.body` can tell a body at the limit from one beyond it.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes + 1

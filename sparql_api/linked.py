@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph
 import rdflib
 from flask import Response, abort, current_app, render_template, request
+from jinja2 import Template
 from markupsafe import Markup, escape
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat
 from rdflib import Graph
@@ -134,8 +135,8 @@ def signposting(links: list[tuple[str, str, str | None]]) -> str:
     return ", ".join(f'<{target}>; rel="{rel}"' + (f'; type="{kind}"' if kind else "") for target, rel, kind in links)
 
 
-def render(template: str, **context) -> Response:
-    """An HTML page; the templates get the IRI helpers below."""
+def render(template: str | list[str | Template], **context) -> Response:
+    """An HTML page from the first of the templates that exists; they get the IRI helpers below."""
     body = render_template(template, href=href, curie=curie, **context)
     return Response(body, content_type="text/html; charset=utf-8")
 

@@ -117,9 +117,10 @@ def document(rest: str):
     if (early := linked.not_modified(tag, signposts)) is not None:
         return early
     if chosen is linked.HTML:
+        page = entity_page(iri, key, incoming)
         response = linked.render(
-            "entity.html",
-            page=entity_page(iri, key, incoming),
+            [*type_templates(page), "entity.html"],
+            page=page,
             incoming_page=INCOMING_PAGE,
             picture=linked.picture(picture_of(key)) if picture_of(key) else None,
             picture_file=picture_of(key),
@@ -129,6 +130,14 @@ def document(rest: str):
         response = linked.rdf_response(description(iri, key, chosen), chosen)
     response.headers["Content-Location"] = f"/doc/{key}.{_suffix(chosen)}"
     return linked.finish(response, tag, signposts)
+
+
+def type_templates(page: EntityPage) -> list[str]:
+    """The page templates of the entity's types, `types/nolsi-ResearchInfrastructure.html` for
+    nolsi:ResearchInfrastructure, the first that exists rendering the page (else entity.html): a
+    type gets its own page from a template alone."""
+    names = (linked.curie(t.iri) for t in page.types if t.iri)
+    return [f"types/{name.replace(':', '-')}.html" for name in names if ":" in name and "/" not in name]
 
 
 def picture_of(key: str) -> str:
@@ -251,6 +260,10 @@ class EntityPage:
     incoming: list[IncomingGroup]
     sources: list[Source]
     formats: list[tuple[str, str, str]]
+
+    def iris(self, curie: str) -> list[str]:
+        """The IRIs the entity links to by property `curie`: what a type's template hands a saved query."""
+        return [v.iri for p in self.properties if p.predicate.curie == curie for v in p.values if v.iri]
 
 
 class _Statements:

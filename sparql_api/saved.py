@@ -32,6 +32,11 @@ SH_DESCRIBE = URIRef(str(SH) + "describe")
 JSON_TYPES = (formats.Format("json", "application/json", None),)
 
 
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {"saved_answer": saved_page.answer}
+
+
 def queries() -> dict[str, catalogue.SavedQuery]:
     return current_app.extensions["nolsi.queries"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import current_app, url_for
 
 from sparql_api import catalogue, formats, linked, sparql
 
@@ -58,6 +58,15 @@ class QueryPage:
     boolean: bool | None = None
     graph: GraphAnswer | None = None
     downloads: list[tuple[str, str]] = field(default_factory=list)  # (label, URL) of the whole answer
+
+
+def answer(name: str, **values: str) -> QueryPage:
+    """Saved query `name` answered for `values`, for a page template (`saved_answer` there): a type's
+    page shows what a query file says about the entity without a line of Python."""
+    query = current_app.extensions["nolsi.queries"].get(name)
+    if query is None:
+        raise LookupError(f"a page template asks for the saved query {name!r}, and there is none")
+    return query_page(query, values)[0]
 
 
 def query_page(query: catalogue.SavedQuery, values: dict[str, str]) -> tuple[QueryPage, int]:

@@ -74,7 +74,8 @@ def test_the_wheel_carries_the_data_queries_shapes_ontology_pages_and_browser_fi
     for folder in ("templates", "static", "page_queries"):
         files = {
             f"sparql_api/{p.relative_to(ROOT / 'sparql_api').as_posix()}"
-            for p in (ROOT / "sparql_api" / folder).iterdir()
+            for p in (ROOT / "sparql_api" / folder).rglob("*")
+            if p.is_file()
         }
         assert files and files <= names, folder
     assert "nolsi_files/node_modules/@zazuko/yasgui/build/yasgui.min.js" in names

@@ -440,3 +440,20 @@ def test_named_graphs_dereference(curated, dump):
     [source] = [q.object for q in dump.quads_for_pattern(graph, DERIVED_FROM, None, graph)]
     assert "/doc/" + source.value[len(ID) :] in Page.of(page.text).hrefs
     assert f"{len(expected)} triples" in page.text
+
+
+def test_an_infrastructure_page_lists_its_nodes_from_the_saved_query(curated, dump):
+    """types/nolsi-ResearchInfrastructure.html: an infrastructure's page shows the answer of
+    queries/infrastructure-nodes.rq for it, each node linked here; an organisation's page has no such
+    section (its type has no template of its own)."""
+    nodes = {
+        s.subject.value
+        for s in dump.quads_for_pattern(None, NamedNode("http://www.w3.org/ns/org#unitOf"), None)
+        if s.object.value.endswith("/id/ri/elixir-norway")
+    }
+    page = requests.get(curated.base + "/doc/ri/elixir-norway", headers={"Accept": "text/html"}, timeout=60).text
+    section = page[page.index('<h2 id="nodes">') : page.index('<h2 id="properties">')]
+    linked = set(re.findall(r'<a href="[^"]+" title="([^"]+)"', section))
+    assert nodes and nodes <= linked
+    other = requests.get(curated.base + "/doc/org/uib", headers={"Accept": "text/html"}, timeout=60).text
+    assert 'id="nodes"' not in other
