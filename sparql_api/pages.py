@@ -159,7 +159,7 @@ def description(iri: str, key: str, chosen: formats.Format) -> bytes:
         quads = sorted({linked.quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
         about = _page_statements(page, iri, linked.select(SOURCES, entity=iri))
         return linked.serialize(quads + about, chosen)
-    triples = linked.construct(DESCRIPTION, entity=iri, page=page)
+    triples = linked.construct(DESCRIPTION, entity=iri, page=page, licence=str(LICENCE))
     if not triples:
         abort(404, f"Nothing is known about <{iri}>.")
     return linked.serialize(triples, chosen)

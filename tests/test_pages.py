@@ -163,6 +163,8 @@ def test_the_document_says_where_it_comes_from(curated, dump):
     statements = parse(response)
     page = NamedNode(curated.base + "/doc/ri/elixir-norway")
     assert pyoxigraph.Triple(page, NamedNode("http://xmlns.com/foaf/0.1/primaryTopic"), NamedNode(iri)) in statements
+    licence = NamedNode("https://creativecommons.org/licenses/by/4.0/")
+    assert pyoxigraph.Triple(page, NamedNode("http://purl.org/dc/terms/license"), licence) in statements
     graphs = {q.graph_name for q in dump.quads_for_pattern(NamedNode(iri), None, None)}
     graphs |= {q.graph_name for q in dump.quads_for_pattern(None, None, NamedNode(iri))}
     documents = {q.object for g in graphs for q in dump.quads_for_pattern(g, DERIVED_FROM, None)}
