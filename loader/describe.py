@@ -17,7 +17,7 @@ from pyoxigraph import RdfFormat
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, VOID, XSD
 
-from loader import layout
+from loader import formats, layout
 from loader import namespaces as ns
 from loader.namespaces import (
     DCAT3_VERSION,
@@ -38,14 +38,7 @@ from loader.namespaces import (
 from loader.settings import Settings
 from loader.typed import in_memory, solutions
 
-MEDIA_TYPES = {
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-}
+MEDIA_TYPES = {f.suffix: f.media_type for f in formats.GRAPHS}  # of the dumps, by suffix
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 from rdflib import Graph
 
-from loader import describe, landscape, layout
+from loader import describe, formats, landscape, layout
 from loader.describe import Written
 from loader.namespaces import PREFIXES
 from loader.settings import Settings
@@ -44,13 +44,10 @@ class Dump:
         return layout.dump_name(version, self.suffix, self.compress)
 
 
-DUMPS = (
-    Dump("nq", RdfFormat.N_QUADS, "graphs", True),
-    Dump("trig", RdfFormat.TRIG, "graphs", True),
-    Dump("ttl", RdfFormat.TURTLE, "merge", True),
-    Dump("nt", RdfFormat.N_TRIPLES, "merge", True),
-    Dump("jsonld", RdfFormat.JSON_LD, "merge", True),
-    Dump("rdf", RdfFormat.RDF_XML, "merge", True),
+# One dump per graph format, the quad formats (every named graph) first: they take longest.
+DUMPS = tuple(
+    Dump(f.suffix, f.graph_syntax, "graphs" if f in formats.QUADS else "merge", True)
+    for f in sorted(formats.GRAPHS, key=lambda f: f not in formats.QUADS)
 )
 
 

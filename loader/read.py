@@ -13,16 +13,13 @@ from pathlib import Path
 import pyoxigraph
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
 
+from loader import formats
 from loader.namespaces import GRAPH
 
+# The files a build reads, by extension: each graph format's own, and the other names they go by.
 EXTENSIONS = {
-    ".ttl": RdfFormat.TURTLE,
-    ".nt": RdfFormat.N_TRIPLES,
-    ".nq": RdfFormat.N_QUADS,
-    ".trig": RdfFormat.TRIG,
-    ".jsonld": RdfFormat.JSON_LD,
+    **{f".{f.suffix}": f.graph_syntax for f in formats.GRAPHS},
     ".json": RdfFormat.JSON_LD,
-    ".rdf": RdfFormat.RDF_XML,
     ".owl": RdfFormat.RDF_XML,
     ".xml": RdfFormat.RDF_XML,
 }

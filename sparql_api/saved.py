@@ -15,18 +15,6 @@ from sparql_api import binding, catalogue, engine, formats, protocol, saved_page
 from sparql_api.description import wants_html
 
 bp = Blueprint("saved", __name__)
-SUFFIXES = {
-    "json": "json",
-    "xml": "xml",
-    "csv": "csv",
-    "tsv": "tsv",
-    "ttl": "turtle",
-    "nt": "ntriples",
-    "jsonld": "jsonld",
-    "rdf": "rdfxml",
-    "nq": "nquads",
-    "trig": "trig",
-}
 # SHACL 1.0 has no DESCRIBE executable; SIB's sparql-examples use sh:describe for them.
 SH_DESCRIBE = URIRef(str(SH) + "describe")
 JSON_TYPES = (formats.Format("json", "application/json", None),)
@@ -73,9 +61,10 @@ def run(name: str):
     except catalogue.ParameterError as error:
         return _error(400, str(error), parameter=error.parameter, accepts=error.accepts)
     if suffix:
-        if suffix not in SUFFIXES:
-            return _error(404, f"unknown format suffix .{suffix}; use one of: {', '.join('.' + s for s in SUFFIXES)}")
-        chosen = formats.BY_NAME[SUFFIXES[suffix]]
+        chosen = formats.BY_SUFFIX.get(suffix)
+        if chosen is None:
+            known = ", ".join("." + s for s in formats.BY_SUFFIX)
+            return _error(404, f"unknown format suffix .{suffix}; use one of: {known}")
         solutions = chosen if chosen in formats.SOLUTIONS else None
         graphs = chosen if chosen in formats.GRAPHS else None
     else:

@@ -84,3 +84,17 @@ def test_every_graph_format_is_offered_by_every_table():
         assert releases.MEDIA_TYPES[f".{chosen.suffix}"] == chosen.media_type
         assert landing.SYNTAX_NAMES[chosen.media_type] == chosen.label
     assert set(description.RESULT_FORMATS) == {f.w3c for f in formats.SOLUTIONS + formats.GRAPHS}
+
+
+def test_every_graph_format_is_read_dumped_and_described_by_the_build():
+    """The loader's tables come from the same rows: a build reads each graph format's files, writes a
+    dump in each, and describes each dump with its media type (DCAT)."""
+    from loader import describe, publish, read
+
+    dumps = {d.suffix: d for d in publish.DUMPS}
+    for chosen in formats.GRAPHS:
+        assert read.EXTENSIONS[f".{chosen.suffix}"] is chosen.graph_syntax
+        assert dumps[chosen.suffix].format is chosen.graph_syntax
+        assert dumps[chosen.suffix].holds == ("graphs" if chosen in formats.QUADS else "merge")
+        assert describe.MEDIA_TYPES[chosen.suffix] == chosen.media_type
+    assert len(dumps) == len(publish.DUMPS) == len(formats.GRAPHS)
