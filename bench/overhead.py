@@ -78,7 +78,7 @@ def _layers(query, path: str, store, pool, client, row_limit: int, repeat: int) 
     import pyoxigraph
 
     from sparql_api import guard
-    from sparql_api.evaluator import Job, evaluate
+    from sparql_api.evaluator import Embedded, Job, evaluate
 
     fmt = (None, "ntriples") if query.form == "construct" else ("json", None)
     job = Job(path, query.text, None, None, fmt[0], fmt[1], row_limit)
@@ -97,7 +97,7 @@ def _layers(query, path: str, store, pool, client, row_limit: int, repeat: int) 
     return (
         query.name,
         median_ms(engine_only, repeat),
-        median_ms(lambda: evaluate(store, job), repeat),
+        median_ms(lambda: evaluate(Embedded(store), job), repeat),
         median_ms(lambda: pool.run(job, 30), repeat),
         median_ms(lambda: guard.check(query.text, ()), repeat),
         median_ms(flask_request, repeat),
