@@ -19,14 +19,21 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 import requests
+from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
 from rdflib import Graph
 
 from loader import store as loader_store
+from loader.settings import Settings
+from sparql_api.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOLSI = [sys.executable, "-m", "loader.cli"]
+W3C_PROTOCOL = FIXTURES / "valid" / "w3c-protocol"  # the W3C SPARQL 1.1 Protocol suite, see its README
+SAMPLE_NQ = FIXTURES / "valid" / "formats" / "sample.nq"
+SAMPLE_TTL = FIXTURES / "valid" / "formats" / "sample.ttl"
+MAX_BYTES = 20_000  # the request-size limit of `sample_endpoint`
 
 
 def nolsi(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
@@ -152,6 +159,56 @@ def oxigraph_server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def build(folder, *files) -> tuple[str, str]:
+    """Build a store of `files` in `folder`; return the store path and the dataset version."""
+    store = folder / "store"
+    done = nolsi("build", "--no-shapes", "--store", store, *files)
+    assert done.returncode == 0, done.stderr
+    version = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("built "))
+    return str(store), version
+
+
+class Server:
+    def __init__(self, base: str, version: str = ""):
+        self.base, self.version = base, version
+        self.url = base + "/sparql"
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> tuple[str, str]:
+    """A store of the small sample (sample.nq's graphs .../graph/one and .../graph/two, sample.ttl in a
+    graph of its own): its path and dataset version."""
+    return build(tmp_path_factory.mktemp("sample"), SAMPLE_NQ, SAMPLE_TTL)
+
+
+@pytest.fixture(scope="session")
+def sample_endpoint(sample_build: tuple[str, str]) -> Iterator[Server]:
+    """`nolsi serve` of the sample, with a small request-size limit and a 10 s query limit (so that a
+    wrongly made outgoing call cannot hang the tests)."""
+    store, version = sample_build
+    with serving("--store", store, "--query-timeout", "10", env={"NOLSI_MAX_REQUEST_BYTES": str(MAX_BYTES)}) as base:
+        yield Server(base, version)
+
+
+@pytest.fixture(scope="session")
+def sample_app(sample_build: tuple[str, str]) -> Iterator[Flask]:
+    """The app `nolsi serve` runs, over the sample, for Flask's test client (no port, no server)."""
+    app = create_app(Settings.from_env(store=Path(sample_build[0]), evaluators=1))
+    yield app
+    app.extensions["nolsi.service"].close()
+
+
+@pytest.fixture(scope="session")
+def w3c_server(tmp_path_factory) -> Iterator[str]:
+    """`nolsi serve` of the W3C Protocol suite's dataset, for its protocol tests (tests/test_protocol.py)
+    and its Service Description tests (tests/test_description.py); its base URL."""
+    store = tmp_path_factory.mktemp("w3c-protocol") / "store"
+    done = nolsi("build", "--no-shapes", "--store", store, W3C_PROTOCOL / "protocol" / "fixtures.nq")
+    assert done.returncode == 0, done.stderr
+    with serving("--store", store) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,13 @@ The store is built from tests/fixtures/valid/formats/sample.nq (graphs .../graph
 .../graph/two) and sample.ttl (its own graph): the default graph, their merge, holds two triples.
 Every answer is parsed by the client and compared with that data, not only its status.
 
-Servers, one per module-scoped fixture: `endpoint` (the sample, a small request-size limit and a
-10 s query limit so a wrongly made outgoing call cannot hang the tests), `limited` (row limit 1)
-and `slow` (3000 generated triples, query limit 1 s, one worker).
+Servers: `endpoint` (tests/conftest.py `sample_endpoint`: the sample, a small request-size limit and
+a 10 s query limit so a wrongly made outgoing call cannot hang the tests), and one per module-scoped
+fixture: `limited` (row limit 1) and `slow` (3000 generated triples, query limit 1 s, one worker).
 """
 
 from __future__ import annotations
 
-import email.utils
-import importlib.metadata
 import io
 import json
 import select
@@ -22,7 +20,6 @@ import time
 import uuid
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -47,14 +44,9 @@ from SPARQLWrapper import (
 )
 
 from loader import read
-from loader.settings import Settings
-from tests.conftest import FIXTURES, nolsi, serving
+from tests.conftest import MAX_BYTES, SAMPLE_NQ, SAMPLE_TTL, Server, build, serving
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-SAMPLE_NQ = FIXTURES / "valid" / "formats" / "sample.nq"
-SAMPLE_TTL = FIXTURES / "valid" / "formats" / "sample.ttl"
-MAX_BYTES = 20_000
 
 EX = "http://example.org/"
 TSD, LABEL, RANK = URIRef(EX + "tsd"), URIRef(EX + "label"), URIRef(EX + "rank")
@@ -89,27 +81,9 @@ GRAPH_TYPES = {
 # --- servers and helpers ---------------------------------------------------------------------
 
 
-def build(folder, *files) -> tuple[str, str]:
-    """Build a store of `files` in `folder`; return the store path and the dataset version."""
-    store = folder / "store"
-    done = nolsi("build", "--no-shapes", "--store", store, *files)
-    assert done.returncode == 0, done.stderr
-    version = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("built "))
-    return str(store), version
-
-
-class Server:
-    def __init__(self, base: str, version: str = ""):
-        self.base, self.version = base, version
-        self.url = base + "/sparql"
-
-
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory) -> Server:
-    store, version = build(tmp_path_factory.mktemp("clients"), SAMPLE_NQ, SAMPLE_TTL)
-    env = {"NOLSI_MAX_REQUEST_BYTES": str(MAX_BYTES)}
-    with serving("--store", store, "--query-timeout", "10", env=env) as base:
-        yield Server(base, version)
+def endpoint(sample_endpoint: Server) -> Server:
+    return sample_endpoint
 
 
 @pytest.fixture(scope="module")
@@ -414,7 +388,7 @@ def test_bad_format_parameters_are_400(endpoint: Server):
     )
 
 
-# --- CORS, HEAD, caching headers -------------------------------------------------------------
+# --- CORS ------------------------------------------------------------------------------------
 
 ORIGIN = "https://app.example.org"
 
@@ -453,99 +427,6 @@ def test_cors_on_errors_so_a_browser_app_can_read_them(endpoint: Server):
         endpoint.url, params={"query": SELECT}, headers={"Origin": ORIGIN, "Accept": "image/png"}, timeout=15
     )
     assert response.status_code == 406 and allows(response)
-
-
-@pytest.mark.parametrize("query", [SELECT, CONSTRUCT])
-def test_head_is_get_without_the_body(endpoint: Server, query: str):
-    got = requests.get(endpoint.url, params={"query": query}, timeout=15)
-    head = requests.head(endpoint.url, params={"query": query}, timeout=15)
-    assert got.status_code == head.status_code == 200
-    assert head.content == b""
-    for name in (
-        "Content-Type",
-        "ETag",
-        "Last-Modified",
-        "Vary",
-        "Result-Rows",
-        "Result-Truncated",
-        "Result-Row-Limit",
-    ):
-        assert head.headers.get(name) == got.headers.get(name), name
-    assert int(head.headers["Content-Length"]) == len(got.content)
-
-
-def test_head_of_the_service_description(endpoint: Server):
-    head = requests.head(endpoint.url, timeout=15)
-    assert head.status_code == 200 and head.content == b"" and media_type(head) == "text/turtle"
-
-
-def test_etag_and_304(endpoint: Server):
-    first = requests.get(endpoint.url, params={"query": SELECT}, timeout=15)
-    etag = first.headers["ETag"]
-    assert etag.startswith('"') and etag.endswith('"')  # a strong validator
-    again = requests.get(endpoint.url, params={"query": SELECT}, headers={"If-None-Match": etag}, timeout=15)
-    assert again.status_code == 304 and again.content == b""
-    assert again.headers["ETag"] == etag and "accept" in again.headers["Vary"].lower()
-    assert (
-        requests.get(
-            endpoint.url, params={"query": SELECT}, headers={"If-None-Match": f'"x", {etag}'}, timeout=15
-        ).status_code
-        == 304
-    )
-
-    as_csv = requests.get(endpoint.url, params={"query": SELECT}, headers={"Accept": "text/csv"}, timeout=15)
-    assert as_csv.headers["ETag"] != etag  # another representation, another validator
-    stale = requests.get(
-        endpoint.url, params={"query": SELECT}, headers={"Accept": "text/csv", "If-None-Match": etag}, timeout=15
-    )
-    assert stale.status_code == 200 and plain_rows(rows_of(stale.content, "text/csv")) == plain_rows(TRIPLES)
-    other = requests.get(endpoint.url, params={"query": ASK}, timeout=15)
-    assert other.headers["ETag"] != etag
-
-
-def test_last_modified_and_if_modified_since(endpoint: Server):
-    response = requests.get(endpoint.url, params={"query": SELECT}, timeout=15)
-    last_modified = email.utils.parsedate_to_datetime(response.headers["Last-Modified"])
-    built = datetime.fromisoformat(requests.get(endpoint.base + "/-/version", timeout=15).json()["built"])
-    assert last_modified == built <= datetime.now(UTC)
-    since = requests.get(
-        endpoint.url,
-        params={"query": SELECT},
-        headers={"If-Modified-Since": response.headers["Last-Modified"]},
-        timeout=15,
-    )
-    assert since.status_code == 304
-    before = email.utils.format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
-    assert (
-        requests.get(
-            endpoint.url, params={"query": SELECT}, headers={"If-Modified-Since": before}, timeout=15
-        ).status_code
-        == 200
-    )
-
-
-def test_vary_accept(endpoint: Server):
-    for query in (SELECT, CONSTRUCT):
-        response = requests.get(endpoint.url, params={"query": query}, timeout=15)
-        assert "accept" in {v.strip().lower() for v in response.headers["Vary"].split(",")}
-    description = requests.get(endpoint.url, timeout=15)
-    assert "accept" in description.headers["Vary"].lower()
-
-
-def test_result_headers_without_a_cut(endpoint: Server):
-    response = requests.get(endpoint.url, params={"query": SELECT}, timeout=15)
-    assert response.headers["Result-Rows"] == "2"
-    assert response.headers["Result-Truncated"] == "false"
-    assert response.headers["Result-Row-Limit"] == str(Settings().row_limit)
-
-
-def test_service_description_or_editor(endpoint: Server):
-    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    assert media_type(requests.get(endpoint.url, headers={"Accept": browser}, timeout=15)) == "text/html"
-    for accept in (None, "*/*", "text/turtle"):
-        response = requests.get(endpoint.url, headers={"Accept": accept}, timeout=15)
-        assert response.status_code == 200 and media_type(response) == "text/turtle", accept
-    assert requests.get(endpoint.url, headers={"Accept": "image/png"}, timeout=15).status_code == 406
 
 
 # --- the row limit ---------------------------------------------------------------------------
@@ -866,21 +747,3 @@ def test_an_empty_query_is_400(endpoint: Server, text: str):
         ),
     ):
         assert response.status_code == 400, f"{response.request.method}: {response.status_code} {response.text}"
-
-
-# --- operations ------------------------------------------------------------------------------
-
-
-def test_health(endpoint: Server):
-    response = requests.get(endpoint.base + "/-/health", timeout=15)
-    assert response.status_code == 200 and media_type(response) == "application/json"
-    assert response.json() == {"status": "ok", "version": endpoint.version}
-
-
-def test_version(endpoint: Server):
-    response = requests.get(endpoint.base + "/-/version", timeout=15)
-    assert response.status_code == 200 and media_type(response) == "application/json"
-    body = response.json()
-    assert body["software"] == importlib.metadata.version("nolsi")
-    assert body["dataset"] == endpoint.version
-    assert datetime.fromisoformat(body["built"]).tzinfo is not None

@@ -39,3 +39,23 @@ def test_every_test_reliability_names_exists(path, name):
     assert re.search(rf"^def {name}\(", source, flags=re.M), (
         f"RELIABILITY.md names {path}::{name}, which does not exist"
     )
+
+
+# README: "tests/: one test module per code module". Temporary: sparql_api/saved.py is left out until
+# tests/test_saved.py exists (the lead's branch adds it); then drop it from here.
+PENDING = {"saved"}
+CODE_MODULES = sorted(
+    path.stem
+    for package in ("loader", "sparql_api")
+    for path in (ROOT / package).glob("*.py")
+    if path.stem != "__init__" and path.stem not in PENDING
+)
+
+
+def test_the_code_is_found():
+    assert {"cli", "pipeline", "sparql", "evaluator"} <= set(CODE_MODULES)
+
+
+@pytest.mark.parametrize("module", CODE_MODULES)
+def test_every_code_module_has_its_test_module(module):
+    assert (ROOT / "tests" / f"test_{module}.py").is_file(), f"README promises tests/test_{module}.py"

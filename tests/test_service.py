@@ -1,6 +1,6 @@
 """The query service through Flask's test client (no port, no server): the row limit while the
-engine produces, the answer-size bound, predeclared prefixes, readable syntax errors, Accept
-headers as clients send them. The same `create_app` the server runs; real evaluators, real store."""
+engine produces, the answer-size bound, Accept headers as clients send them (predeclared prefixes and
+readable syntax errors: tests/test_prologue.py). The same `create_app` the server runs; real evaluators, real store."""
 
 from __future__ import annotations
 
@@ -64,36 +64,6 @@ def test_an_answer_over_the_byte_limit_is_refused_with_a_message(client):
     assert "larger than the 2,000,000 bytes" in response.text
 
 
-def test_predeclared_prefixes_need_no_prefix_line(client):
-    response = ask(
-        client,
-        "SELECT ?label WHERE { <https://w3id.org/nolsi/id/ri/elixir-norway> skos:prefLabel ?label "
-        "FILTER(lang(?label) = 'en') }",
-    )
-    assert response.status_code == 200, response.text
-    assert response.text.splitlines()[1] == "ELIXIR Norway"
-
-
-def test_a_query_may_declare_a_predeclared_prefix_its_own_way(client):
-    response = ask(client, "PREFIX skos: <http://example.org/not-skos#> SELECT (skos:x AS ?x) WHERE {}")
-    assert response.text.splitlines()[1] == "http://example.org/not-skos#x"
-
-
-@pytest.mark.parametrize(
-    "query, message",
-    [
-        ("SELECT * WHERE { ?s foo:bar ?o }", "line 1, column 21: unknown prefix 'foo:'"),
-        ("SELECT *\nWHERE {\n  ?s ex:p ?o }", "line 3, column 6: unknown prefix 'ex:'"),
-        ("SELECT * WHERE { ?s ?p }", "line 1, column 25: syntax error"),
-    ],
-)
-def test_syntax_errors_are_one_readable_line(client, query, message):
-    response = ask(client, query)
-    assert response.status_code == 400
-    assert response.text.startswith(f"Malformed query: {message}"), response.text
-    assert response.text.count("\n") == 1 and len(response.text) < 200
-
-
 @pytest.mark.parametrize(
     "accept, media_type",
     [
@@ -119,14 +89,3 @@ def test_an_accept_header_with_too_many_media_ranges_is_refused_at_once(client):
     accept = ", ".join(f"application/x-{n}" for n in range(120_000))
     response = ask(client, "ASK {}", accept)
     assert response.status_code == 400 and "media ranges" in response.text
-
-
-def test_the_service_description_declares_the_predeclared_prefixes(pages):
-    from rdflib import Graph
-    from rdflib.namespace import SH
-
-    from loader.namespaces import PREFIXES
-
-    sd = Graph().parse(data=pages.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle")
-    declared = {str(sd.value(d, SH.prefix)): str(sd.value(d, SH.namespace)) for d in sd.objects(None, SH.declare)}
-    assert declared == PREFIXES

@@ -1,49 +1,44 @@
-"""The W3C SPARQL 1.1 Protocol test suite, query side, and the Service Description tests.
+"""`/sparql` as the SPARQL 1.1 Protocol asks (sparql_api/protocol.py): the W3C Protocol test suite, query side.
 
 The manifests (tests/fixtures/valid/w3c-protocol/, see its README) describe each test as HTTP
 requests and expected responses. They are read with rdflib and every request is replayed byte for
 byte with `http.client` against a real `nolsi serve` whose store holds the suite's dataset
-(`protocol/fixtures.nq`). Only the path prefix is changed, as the manifest tells a harness to:
-`/sparql/` becomes this endpoint's `/sparql`.
+(`protocol/fixtures.nq`; the session fixture `w3c_server`). Only the path prefix is changed, as the
+manifest tells a harness to: `/sparql/` becomes this endpoint's `/sparql`.
 
 Query tests (`query_*`, `bad_query_*`, `bad_multiple_queries`) must answer as the manifest says.
 Update tests (`update_*`, `bad_update_*`, `bad_multiple_updates`) do not apply to a read-only
 endpoint: each update request must be refused with a 4xx, the manifest's follow-up ASK must now find
 nothing of what the update would have written, and the whole dataset must be what it was.
+
+The suite's Service Description tests are in tests/test_description.py.
 """
 
 from __future__ import annotations
 
 import http.client
 import io
-import threading
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pyoxigraph
 import pytest
 import requests
 from rdflib import RDF, Dataset, Graph, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.compare import isomorphic
 from rdflib.query import Result
 
-from tests.conftest import FIXTURES, nolsi, serving
+from tests.conftest import W3C_PROTOCOL
 
-W3C = FIXTURES / "valid" / "w3c-protocol"
-PROTOCOL_MANIFEST = W3C / "protocol" / "manifest.ttl"
-SD_MANIFEST = W3C / "service-description" / "manifest.ttl"
-DATASET = W3C / "protocol" / "fixtures.nq"
+PROTOCOL_MANIFEST = W3C_PROTOCOL / "protocol" / "manifest.ttl"
+DATASET = W3C_PROTOCOL / "protocol" / "fixtures.nq"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 HTS = "http://www.w3.org/2011/http-statusCodes#StatusCode"
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's own, from its N-Quads parser
@@ -58,15 +53,6 @@ RESULT_FORMATS = {
         "text/tab-separated-values": "tsv",
     },
     "RDF": {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/n-triples": "nt"},
-}
-QUAD_SYNTAXES = {"application/n-quads": pyoxigraph.RdfFormat.N_QUADS, "application/trig": pyoxigraph.RdfFormat.TRIG}
-RDF_MEDIA_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
 }
 
 
@@ -148,16 +134,9 @@ def load_protocol_tests() -> tuple[list[URIRef], list[ProtocolTest]]:
     return entries, tests
 
 
-def load_service_description_tests() -> list[str]:
-    graph = Graph().parse(SD_MANIFEST, format="turtle")
-    manifest = graph.value(predicate=RDF.type, object=MF.Manifest)
-    return [str(e).rsplit("#", 1)[1] for e in _list(graph, graph.value(manifest, MF.entries))]
-
-
 ENTRIES, PROTOCOL_TESTS = load_protocol_tests()
 QUERY_TESTS = [t for t in PROTOCOL_TESTS if not t.is_update]
 UPDATE_TESTS = [t for t in PROTOCOL_TESTS if t.is_update]
-SD_TESTS = load_service_description_tests()
 
 
 def test_the_manifest_is_read_whole():
@@ -174,35 +153,6 @@ def test_the_manifest_is_read_whole():
 
 
 # --- the server ------------------------------------------------------------------------------
-
-
-@contextmanager
-def live_server(*args: str, env: dict | None = None):
-    """`serving()`, with two work-arounds for its helper's defects (tests/conftest.py is not ours):
-
-    - its probe waits 2 s for an answer and treats a read timeout as fatal, but a gunicorn worker
-      still importing the app on a busy machine can take longer to answer its first request: the
-      probe asks /-/health (no query evaluator to start) and a timed-out start is retried;
-    - it pipes the server's output and never reads it: once the pipe's 64 KiB are full of access-log
-      lines every worker blocks on its next write and the server stops answering, so a thread
-      drains the pipe.
-    """
-    for attempt in range(3):
-        server = serving(*args, env=env, ready_path="/-/health")
-        try:
-            base = server.__enter__()
-        except requests.Timeout:
-            if attempt == 2:
-                raise
-            continue
-        process = server.gen.gi_frame.f_locals.get("process")
-        if process is not None and process.stdout is not None:
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-        try:
-            yield base
-        finally:
-            server.__exit__(None, None, None)
-        return
 
 
 @dataclass(frozen=True)
@@ -242,12 +192,8 @@ class Endpoint:
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory) -> Endpoint:
-    store = tmp_path_factory.mktemp("w3c-protocol") / "store"
-    done = nolsi("build", "--no-shapes", "--store", store, DATASET)
-    assert done.returncode == 0, done.stderr
-    with live_server("--store", store) as base:
-        yield Endpoint(base)
+def endpoint(w3c_server: str) -> Endpoint:
+    return Endpoint(w3c_server)
 
 
 def expected_quads() -> set[tuple]:
@@ -354,84 +300,3 @@ def test_update_is_refused_and_changes_nothing(endpoint: Endpoint, test: Protoco
         assert result.askAnswer is (not request.expected_boolean), test.name
     assert served_quads(endpoint) == before == expected_quads()
     assert served_default_graph(endpoint) == {(s, p, o) for s, p, o, _ in before}
-
-
-# --- Service Description ---------------------------------------------------------------------
-
-
-def service_description(endpoint: Endpoint, accept: str | None = None) -> tuple[requests.Response, Graph]:
-    """The Service Description as a graph; in a quad syntax its triples must be in the default graph."""
-    response = requests.get(endpoint.url, headers={"Accept": accept}, timeout=30)
-    assert response.status_code == 200, f"Accept: {accept}: {response.status_code} {response.text}"
-    kind = media_type({k.lower(): v for k, v in response.headers.items()})
-    assert kind in RDF_MEDIA_TYPES, f"the Service Description came as {kind!r}, not RDF"
-    if kind in QUAD_SYNTAXES:
-        quads = list(pyoxigraph.parse(response.content, format=QUAD_SYNTAXES[kind]))
-        named = {str(q.graph_name) for q in quads if q.graph_name != pyoxigraph.DefaultGraph()}
-        assert not named, f"{kind}: the description is in graph(s) {named}, not in the default graph"
-        ntriples = pyoxigraph.serialize([q.triple for q in quads], format=pyoxigraph.RdfFormat.N_TRIPLES)
-        return response, Graph().parse(data=ntriples, format="nt")
-    return response, Graph().parse(data=response.content, format=RDF_MEDIA_TYPES[kind])
-
-
-def sd_returns_rdf(endpoint: Endpoint) -> None:
-    """GET on the endpoint URL returns RDF: with no Accept, with */*, and in each RDF syntax asked for."""
-    _, plain = service_description(endpoint)
-    assert (None, RDF.type, SD.Service) in plain
-    problems = []
-    for accept in ("*/*", *RDF_MEDIA_TYPES):  # every syntax tried, every failure reported
-        try:
-            response, graph = service_description(endpoint, accept)
-            if accept != "*/*":
-                assert response.headers["Content-Type"].split(";")[0] == accept
-            assert isomorphic(graph, plain), f"Accept: {accept}: not the same description"
-        except AssertionError as error:
-            problems.append(str(error).splitlines()[0])
-    assert not problems, "\n".join(problems)
-
-
-def sd_has_endpoint_triple(endpoint: Endpoint) -> None:
-    """The RDF returned from endpoint URL U has a triple `?service sd:endpoint <U>`."""
-    _, graph = service_description(endpoint)
-    services = set(graph.subjects(SD.endpoint, URIRef(endpoint.url)))
-    assert services, f"no ?service sd:endpoint <{endpoint.url}>: {sorted(graph.objects(None, SD.endpoint))}"
-    assert all((s, RDF.type, SD.Service) in graph for s in services)
-
-
-def sd_conforms_to_schema(endpoint: Endpoint) -> None:
-    """The validator's check (every sd:NamedGraph has an sd:name), and the vocabulary's other uses."""
-    _, graph = service_description(endpoint)
-    named_graphs = set(graph.subjects(RDF.type, SD.NamedGraph))
-    for named in named_graphs:
-        names = list(graph.objects(named, SD.name))
-        assert len(names) == 1 and isinstance(names[0], URIRef), named
-        assert all((g, RDF.type, SD.Graph) in graph for g in graph.objects(named, SD.graph))
-    (service,) = graph.subjects(RDF.type, SD.Service)
-    languages = set(graph.objects(service, SD.supportedLanguage))
-    assert SD.SPARQL11Query in languages
-    assert SD.SPARQL11Update not in languages, "a read-only endpoint must not claim SPARQL 1.1 Update"
-    assert languages <= {SD.SPARQL10Query, SD.SPARQL11Query}
-    assert all(isinstance(f, URIRef) for f in graph.objects(service, SD.resultFormat))
-    assert all(isinstance(f, URIRef) for f in graph.objects(service, SD.feature))
-    (dataset,) = graph.objects(service, SD.defaultDataset)
-    assert (dataset, RDF.type, SD.Dataset) in graph
-    (default,) = graph.objects(dataset, SD.defaultGraph)
-    assert (default, RDF.type, SD.Graph) in graph
-    assert set(graph.objects(dataset, SD.namedGraph)) == named_graphs
-    assert {str(graph.value(n, SD.name)) for n in named_graphs} == {str(g) for *_, g in expected_quads()}
-
-
-SD_CHECKS = {
-    "returns-rdf": sd_returns_rdf,
-    "has-endpoint-triple": sd_has_endpoint_triple,
-    "conforms-to-schema": sd_conforms_to_schema,
-}
-
-
-def test_every_service_description_test_is_driven():
-    assert sorted(SD_TESTS) == sorted(SD_CHECKS)
-
-
-@pytest.mark.parametrize("name", SD_TESTS)
-def test_service_description(endpoint: Endpoint, name: str):
-    SD_CHECKS[name](endpoint)
