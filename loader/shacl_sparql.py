@@ -3,7 +3,7 @@
 pySHACL (`loader.validate`) is the reference implementation: it walks every focus node and value
 node in Python, 0.6-0.7 ms a triple. This module turns each shape into a few SPARQL queries that
 Oxigraph answers for all focus nodes at once, and gives the same validation results, proven by
-`tests/test_shacl_compiled.py` on every fixture, the real data and a synthetic graph:
+`tests/test_shacl_sparql.py` on every fixture, the real data and a synthetic graph:
 
 - the same focus nodes, result paths, values, source shapes, severities, constraint components
   and messages, reproducing pySHACL's reading of the spec where it has one of its own (the ill-typed

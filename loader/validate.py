@@ -4,7 +4,7 @@ reference implementation (`--validator pyshacl`).
 The ontology and the import extracts go in as `ont_graph`: without the subclass axioms
 `sh:class org:Organization` would not see a `nolsi:ResearchInfrastructure`. The compiled
 validator (`loader.shacl_sparql`) reads them from the store, which holds them as graphs of their
-own; `tests/test_shacl_compiled.py` proves that both give the same results.
+own; `tests/test_shacl_sparql.py` proves that both give the same results.
 """
 
 from __future__ import annotations

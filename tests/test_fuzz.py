@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from loader.cli import HEADER_BYTES
 from loader.settings import Settings
-from sparql_api import catalogue, guard, saved
+from sparql_api import catalogue, formats, guard
 from tests.conftest import ROOT, serving
 
 SCALE = float(os.environ.get("NOLSI_FUZZ_EXAMPLES", "1"))
@@ -645,7 +645,7 @@ def test_odd_and_duplicate_headers(server: Server):
 
 CATALOGUE = catalogue.load(Settings().queries_dir, Settings().ontology_dir)
 NAMES = sorted(CATALOGUE)
-SUFFIXES = ["", ""] + [f".{s}" for s in saved.SUFFIXES] + [".exe", ".", ".json.json", ".JSON", "..", ".%00"]
+SUFFIXES = ["", ""] + [f".{s}" for s in formats.BY_SUFFIX] + [".exe", ".", ".json.json", ".JSON", "..", ".%00"]
 
 
 def value_for(parameter: catalogue.Parameter):

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph
 import pytest
+import requests
 from pyoxigraph import NamedNode, RdfFormat
 
 from loader.settings import Settings
@@ -195,3 +196,64 @@ def test_the_links_on_the_browse_pages_resolve(client):
         for target in hits(listing.text)[:3]:
             if target.startswith("/"):
                 assert client.get(target, headers=BROWSER).status_code == 200, target
+
+
+# --- /api/lookup, behind the pickers of saved-query forms ------------------------------------------
+
+
+def lookup(base: str, **params) -> requests.Response:
+    return requests.get(f"{base}/api/lookup", params=params, timeout=60)
+
+
+def test_lookup_finds_entities_by_any_label_in_either_language(curated_server):
+    found = lookup(curated_server, q="Biobank").json()
+    assert found["q"] == "Biobank" and 0 < len(found["results"]) <= 20
+    assert {"iri": f"{ID}ri/bbmri-no", "label": "Biobank Norway", "matched": "Biobank Norway"} in found["results"]
+    ranks = [
+        0 if r["matched"].lower() == "biobank" else 1 if r["matched"].lower().startswith("biobank") else 2
+        for r in found["results"]
+    ]
+    assert ranks == sorted(ranks) and ranks[-1] == 2  # exact, then prefix, then substring matches
+    norwegian = lookup(curated_server, q="sekvensering", prefix=f"{ID}ri/").json()["results"]
+    assert [r["iri"] for r in norwegian] == [f"{ID}ri/norseq"]
+    assert norwegian[0]["label"] == "National Consortium for Sequencing and Personalized Medicine"
+    typed = lookup(curated_server, q="nor", type="https://w3id.org/nolsi/ontology#ResearchInfrastructure").json()[
+        "results"
+    ]
+    assert typed and all(r["iri"].startswith(f"{ID}ri/") for r in typed)
+    assert f"{ID}ri/elixir-norway" in [r["iri"] for r in typed]
+    concepts = lookup(curated_server, q="", prefix="https://w3id.org/nolsi/vocab/domain/").json()
+    assert len(concepts["results"]) == 20 and concepts["more"] is True
+    assert lookup(curated_server, q="no such name anywhere").json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"q": "x", "kind": "ri"}, "kind"),
+        ({"q": "x" * 201}, "q"),
+        ({"q": "x", "prefix": "not an iri"}, "prefix"),
+        ({"q": "x", "type": "<urn:x> } SELECT"}, "type"),
+    ],
+)
+def test_lookup_refuses_bad_parameters_with_a_400_naming_them(curated_server, params, parameter):
+    response = lookup(curated_server, **params)
+    assert response.status_code == 400 and response.json()["parameter"] == parameter
+
+
+@pytest.mark.parametrize("text", ['") } SELECT * WHERE { ?s ?p ?o } #', "\\", '"""', "'", "?q"])
+def test_lookup_text_is_only_data(curated_server, text):
+    response = lookup(curated_server, q=text)
+    assert response.status_code == 200
+    assert all(text.lower() in r["matched"].lower() for r in response.json()["results"])
+
+
+def test_lookup_revalidates(curated_server):
+    first = lookup(curated_server, q="elixir")
+    again = requests.get(
+        f"{curated_server}/api/lookup",
+        params={"q": "elixir"},
+        headers={"If-None-Match": first.headers["ETag"]},
+        timeout=60,
+    )
+    assert again.status_code == 304
