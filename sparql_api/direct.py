@@ -120,10 +120,9 @@ def _encoded(
     coding = compression.coding(accept_encoding)
     if coding is None or status != 200:
         return fields, payload
-    fields = [
-        (k, quote_etag(compression.etag(unquote_etag(v)[0] or "", coding)) if k == "ETag" else v) for k, v in fields
-    ]
-    return [*fields, ("Content-Encoding", coding)], compression.compressed(payload, coding)
+    tag = next((unquote_etag(v)[0] or "" for k, v in fields if k == "ETag"), None)
+    fields = [(k, quote_etag(compression.etag(tag or "", coding)) if k == "ETag" else v) for k, v in fields]
+    return [*fields, ("Content-Encoding", coding)], compression.compressed(payload, coding, tag)
 
 
 def _plain(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import random
 from urllib.parse import quote
 
 import brotli
@@ -158,3 +159,42 @@ def test_a_streamed_browser_file_is_compressed_as_it_streams(coding: str):
         "/static/yasgui/yasgui.min.js", headers={"Accept-Encoding": coding, "If-None-Match": etag}
     )
     assert again.status_code == 304 and again.data == b""
+
+
+# --- compressed answers kept -------------------------------------------------------------------------
+
+
+def test_a_large_answer_is_compressed_once_and_kept_for_its_etag(curated_store):
+    """A query answer over KEEP_FROM bytes, asked twice (the second time from the answer cache): the
+    compressed body is made once, kept under its identity ETag and coding, and sent again as it is."""
+    from loader.settings import Settings
+    from sparql_api.app import create_app
+
+    app = create_app(Settings.from_env(store=curated_store, evaluators=1))
+    try:
+        client = app.test_client()
+        query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 3000"
+        headers = {"Accept": "application/sparql-results+json", "Accept-Encoding": "gzip"}
+        first = client.get("/sparql", query_string={"query": query}, headers=headers)
+        identity = client.get("/sparql", query_string={"query": query}, headers={"Accept": headers["Accept"]})
+        assert first.status_code == identity.status_code == 200 and len(identity.data) > compression.KEEP_FROM
+        tag = identity.headers["ETag"].strip('"')
+        assert compression._kept[(tag, "gzip")] == first.data
+        again = client.get("/sparql", query_string={"query": query}, headers=headers)
+        assert again.data == first.data and gzip.decompress(again.data) == identity.data
+    finally:
+        app.extensions["nolsi.service"].close()
+
+
+def test_kept_bodies_stay_within_their_budget(monkeypatch):
+    monkeypatch.setattr(compression, "KEEP_BYTES", 3 * compression.KEEP_FROM)
+    monkeypatch.setattr(compression, "_kept", compression.OrderedDict())
+    monkeypatch.setattr(compression, "_kept_size", 0)
+    bodies = [random.Random(n).randbytes(compression.KEEP_FROM) for n in range(8)]  # incompressible
+    for n, body in enumerate(bodies):
+        assert gzip.decompress(compression.compressed(body, "gzip", f"tag-{n}")) == body
+    assert compression._kept_size == sum(len(b) for b in compression._kept.values()) <= compression.KEEP_BYTES
+    assert ("tag-7", "gzip") in compression._kept and ("tag-0", "gzip") not in compression._kept
+    small = b"x" * 100
+    compression.compressed(small, "br", "small")
+    assert ("small", "br") not in compression._kept  # small bodies compress quickly: not kept
