@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,9 +19,11 @@ import pyoxigraph
 import pytest
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from playwright.sync_api import Browser, sync_playwright
 from rdflib import Graph
 
+from bench.distinct import stop
 from loader import store as loader_store
 from loader.settings import Settings
 from sparql_api.app import create_app
@@ -93,12 +94,7 @@ def serving(
                 time.sleep(0.1)
             yield base
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)  # the benchmark's: SIGTERM to the process group, SIGKILL after 20 s
 
 
 @pytest.fixture
@@ -198,6 +194,12 @@ def sample_app(sample_build: tuple[str, str]) -> Iterator[Flask]:
     app = create_app(Settings.from_env(store=Path(sample_build[0]), evaluators=1))
     yield app
     app.extensions["nolsi.service"].close()
+
+
+@pytest.fixture
+def client(sample_app: Flask) -> FlaskClient:
+    """Flask's test client of `sample_app` (a module may define its own `client` over another app)."""
+    return sample_app.test_client()
 
 
 @pytest.fixture(scope="session")

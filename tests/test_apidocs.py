@@ -6,17 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask.testing import FlaskClient
 
 from sparql_api import apidocs
 from tests.conftest import Page
 
 VERSION = json.loads((apidocs.PACKAGE / "package.json").read_text(encoding="utf-8"))["version"]
-
-
-@pytest.fixture(scope="module")
-def client(sample_app) -> FlaskClient:
-    return sample_app.test_client()
 
 
 def test_the_page_links_swagger_ui_at_its_installed_version_and_the_openapi_document(client):

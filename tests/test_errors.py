@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from flask.testing import FlaskClient
-
 from loader.store import StoreError
 from sparql_api import errors
 from sparql_api.service import Unanswered
-
-
-@pytest.fixture(scope="module")
-def client(sample_app) -> FlaskClient:
-    return sample_app.test_client()
 
 
 def test_an_unknown_path_is_a_plain_404(client):

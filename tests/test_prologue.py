@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import pyoxigraph
 import pytest
-from flask.testing import FlaskClient
 
 from loader.namespaces import PREFIXES
 from sparql_api import prologue
 from tests.test_service import ask
-
-
-@pytest.fixture(scope="module")
-def client(sample_app) -> FlaskClient:
-    return sample_app.test_client()
 
 
 def engine_error(query: str) -> str:
