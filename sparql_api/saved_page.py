@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import current_app, url_for
 
 from sparql_api import catalogue, formats, linked, sparql
+from sparql_api.service import Unanswered
 
 PAGE_ROWS = 1000  # the most rows a page's table shows; the .csv/.json links give them all
 PAGE_GRAPH_BYTES = 200_000  # the most Turtle a page shows of a CONSTRUCT or DESCRIBE answer
@@ -80,7 +81,10 @@ def query_page(query: catalogue.SavedQuery, values: dict[str, str]) -> tuple[Que
         return QueryPage(query, values), 200
     graph = query.form in ("CONSTRUCT", "DESCRIBE")
     solutions = None if graph else formats.BY_NAME["json"]
-    response = sparql.run(query.text, None, None, solutions, formats.BY_NAME["turtle"] if graph else None, bound)
+    try:
+        response = sparql.run(query.text, None, None, solutions, formats.BY_NAME["turtle"] if graph else None, bound)
+    except Unanswered as unanswered:  # out of time, or no evaluator free: the form stays, with why
+        return QueryPage(query, values, error=unanswered.message), 503
     if response.status_code != 200:
         return QueryPage(query, values, error=response.get_data(as_text=True)), response.status_code
     if graph:

@@ -74,3 +74,15 @@ def test_a_construct_query_shows_its_graph_with_the_triple_count(app):
     assert status == 200 and page.graph is not None and page.graph.triples == triples > 0
     assert not page.graph.cut
     assert len(list(pyoxigraph.parse(page.graph.text, format=pyoxigraph.RdfFormat.TURTLE))) == triples
+
+
+def test_a_query_out_of_time_is_a_503_page_that_keeps_the_form(curated_store: Path):
+    """The answer never comes within the time limit (here a microsecond): the page says why, with its
+    form and values, instead of a bare error."""
+    app = create_app(Settings.from_env(store=curated_store, evaluators=1, query_timeout=1e-6, cache_bytes=0))
+    try:
+        page, status = page_of(app, "services-for-classification", {"level": "red"})
+        assert status == 503 and page.table is None and page.values == {"level": "red"}
+        assert page.error is not None and "did not finish within" in page.error
+    finally:
+        app.extensions["nolsi.service"].close()
