@@ -25,6 +25,7 @@ QUERY_PARAMETERS = {"query"} | GRAPH_PARAMETERS | FORMAT_PARAMETERS
 UPDATE_PARAMETERS = {"update", "using-graph-uri", "using-named-graph-uri"}
 ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
+FORM = "application/x-www-form-urlencoded"
 
 
 class ProtocolError(Exception):
@@ -61,10 +62,8 @@ def parse(incoming: Incoming) -> QueryRequest:
         return _from_parameters(_decode(incoming.query_string, "query string"))
     media_type, options = parse_options_header(incoming.content_type)
     media_type = media_type.lower()
-    if media_type == "application/x-www-form-urlencoded":  # 2.1.2 query via POST with URL-encoded parameters
-        parameters = _decode(incoming.query_string, "query string")
-        _utf8_charset(options)
-        return _from_parameters(_merged(parameters, _decode(incoming.read_body(), "form body")))
+    if media_type == FORM:  # 2.1.2 query via POST with URL-encoded parameters
+        return _from_parameters(_with_form(incoming, options))
     if media_type == "application/sparql-query":  # 2.1.3 query via POST directly
         _utf8_charset(options)
         parameters = _decode(incoming.query_string, "query string")
@@ -83,21 +82,19 @@ def parse(incoming: Incoming) -> QueryRequest:
     )
 
 
-def url_parameters(request: Request) -> MultiDict:
-    return _decode(request.query_string, "query string")
-
-
-def form_parameters(request: Request) -> MultiDict:
-    """The parameters of an application/x-www-form-urlencoded body."""
-    _utf8_charset(request.mimetype_params)
-    return _decode(body(request), "form body")
-
-
-def parameters(request: Request) -> MultiDict:
+def parameters(incoming: Incoming) -> MultiDict:
     """URL parameters, plus the form body of a form POST: for routes other than /sparql."""
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        return _merged(url_parameters(request), form_parameters(request))
-    return url_parameters(request)
+    media_type, options = parse_options_header(incoming.content_type)
+    if incoming.method == "POST" and media_type.lower() == FORM:
+        return _with_form(incoming, options)
+    return _decode(incoming.query_string, "query string")
+
+
+def _with_form(incoming: Incoming, options: Mapping[str, str]) -> MultiDict:
+    """The URL parameters and those of an application/x-www-form-urlencoded body, in that order."""
+    url = _decode(incoming.query_string, "query string")
+    _utf8_charset(options)
+    return _merged(url, _decode(incoming.read_body(), "form body"))
 
 
 def body(request: Request) -> bytes:

@@ -46,7 +46,7 @@ def run(name: str):
     if query is None:
         return _error(404, f"no saved query named {name!r}; see /queries")
     try:
-        given = protocol.parameters(request)
+        given = protocol.parameters(protocol.Incoming.of(request))
     except protocol.ProtocolError as error:
         return _error(error.status, error.message)
     for key in given:
