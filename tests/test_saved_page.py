@@ -13,7 +13,7 @@ from loader.namespaces import ID
 from loader.settings import Settings
 from sparql_api import saved_page
 from sparql_api.app import create_app
-from tests.expected.regenerate import fixture
+from tests.test_queries import expected
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +21,6 @@ def app(curated_store: Path):
     app = create_app(Settings.from_env(store=curated_store, evaluators=1))
     yield app
     app.extensions["nolsi.service"].close()
-
-
-def expected(app, name: str) -> str:
-    """The reviewed answer of a saved query to its example values (tests/expected/)."""
-    return fixture(app.extensions["nolsi.queries"][name]).read_text(encoding="utf-8")
 
 
 def page_of(app, name: str, values: dict[str, str] | None = None) -> tuple[saved_page.QueryPage, int]:
@@ -37,7 +32,7 @@ def page_of(app, name: str, values: dict[str, str] | None = None) -> tuple[saved
 def test_a_table_has_the_answer_rows_with_iris_labelled_and_linked_here(app):
     page, status = page_of(app, "infrastructure-nodes")
     assert status == 200 and page.error is None and page.table is not None
-    rows = list(csv.reader(io.StringIO(expected(app, "infrastructure-nodes"))))
+    rows = list(csv.reader(io.StringIO(expected("infrastructure-nodes"))))
     assert page.table.columns == rows[0]
     assert page.table.total == len(page.table.rows) == len(rows) - 1
     cells = {cell for row in page.table.rows for cell in row if cell is not None and cell.iri}
@@ -58,7 +53,7 @@ def test_an_ask_query_is_a_yes_or_no(app):
     query = next(q for q in app.extensions["nolsi.queries"].values() if q.form == "ASK")
     page, status = page_of(app, query.name)
     assert status == 200 and page.table is None
-    assert page.boolean is (expected(app, query.name).strip() == "true")
+    assert page.boolean is (expected(query.name).strip() == "true")
 
 
 def test_a_missing_required_value_is_a_400_page_that_names_it(app):
@@ -70,7 +65,7 @@ def test_a_missing_required_value_is_a_400_page_that_names_it(app):
 
 def test_a_construct_query_shows_its_graph_with_the_triple_count(app):
     page, status = page_of(app, "entity-neighbourhood")
-    triples = len(expected(app, "entity-neighbourhood").splitlines())
+    triples = len(expected("entity-neighbourhood").splitlines())
     assert status == 200 and page.graph is not None and page.graph.triples == triples > 0
     assert not page.graph.cut
     assert len(list(pyoxigraph.parse(page.graph.text, format=pyoxigraph.RdfFormat.TURTLE))) == triples
