@@ -108,6 +108,7 @@ class Busy(Exception):
 READY = "ready"
 STARTUP_TIMEOUT = 120.0  # seconds an evaluator may take to start (and load a store); not counted against the query
 LONG_AFTER = 0.5  # seconds after which a query counts as long-running
+KILL_WAIT = 5.0  # seconds to wait for a killed evaluator to be gone (unmapping gigabytes takes a moment)
 # Oxigraph's parser and planner recurse once per operator of a chain (`1 + 1 + ...`, `<p>/<p>/...`,
 # BIND after BIND), one to three kilobytes a level: the 8 MB default stack overflows, killing the
 # process, at about 3,000 BINDs. With 1 GiB no query of the 1 MB request limit got there (measured
@@ -493,6 +494,12 @@ class Evaluator:
         # One poll object for the evaluator's life: Connection.poll builds a selector on every call.
         self._readable = select.poll()
         self._readable.register(connection.fileno(), select.POLLIN)
+        # A pidfd names this process and no later one with its number, and becomes readable once
+        # it has exited: its memory is given back by then (the zygote's kernel reaps it at once).
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._pidfd = None  # it has ended already
 
     def send(self, job: Job) -> None:
         """Send one job once the evaluator has started; its start-up is not counted against the query."""
@@ -507,17 +514,20 @@ class Evaluator:
         return bool(self._readable.poll(max(seconds, 0) * 1000))
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+        """End the evaluator and wait until it has gone, so that its successor never runs beside it:
+        the pool's process count and memory stay within `size` evaluators even while one turns over."""
         self.connection.close()
+        if self._pidfd is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+        select.select([self._pidfd], [], [], KILL_WAIT)
+        os.close(self._pidfd)
+        self._pidfd = None
 
     @property
     def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        return self._pidfd is not None and not select.select([self._pidfd], [], [], 0)[0]
 
 
 class _Slots:

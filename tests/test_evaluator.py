@@ -1,15 +1,20 @@
 """One query job, as an evaluator process runs it (sparql_api/evaluator.py `evaluate`), called directly
-on an in-memory store. The evaluator processes themselves (time limit, memory, killed workers, admission)
-are proved on a live server in tests/test_reliability.py and tests/test_serving.py."""
+on an in-memory store, and a pool turning a stopped evaluator over. The evaluator processes under load
+(time limit, memory, killed workers, admission) are proved on a live server in tests/test_reliability.py
+and tests/test_serving.py."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
 
 import pyoxigraph
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
+from loader import layout
 from sparql_api import evaluator
-from sparql_api.evaluator import Embedded, Job
+from sparql_api.evaluator import Embedded, Job, Pool, QueryTimeout
 
 EX = "http://example.org/"
 STORE = pyoxigraph.Store()
@@ -87,3 +92,33 @@ def test_substitutions_are_bound_as_values():
 def test_an_unknown_function_is_a_400():
     answer = evaluator.evaluate(SOURCE, job(f"SELECT (<{EX}nofunction>(1) AS ?x) WHERE {{}}"))
     assert answer.status == 400, answer.body
+
+
+@pytest.mark.parametrize("stopped_by", ["memory", "time"])
+def test_a_stopped_query_s_evaluator_is_gone_before_its_successor_starts(curated, stopped_by: str):
+    """A pool of one on the real graph: a sorted cross product, which grows by about a gigabyte a
+    second, is stopped at its memory budget or its time limit. When the client is answered the
+    process that ran it has exited and given its memory back, so the pool never holds more
+    evaluators (processes, memory) than its size, even while one turns over."""
+    limits = evaluator.Limits(memory_bytes=(256 << 20) if stopped_by == "memory" else (16 << 30))
+    pool = Pool(1, limits)
+    try:
+        runaway = Job(
+            str(layout.build(curated.store, curated.version)),
+            "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1",
+            None,
+            None,
+            "json",
+            None,
+            10,
+        )
+        assert pool.run(replace(runaway, query="ASK {}"), 5).status == 200
+        (first,) = pool._idle
+        if stopped_by == "memory":
+            assert pool.run(runaway, 30).status == 503
+        else:
+            with pytest.raises(QueryTimeout):
+                pool.run(runaway, 0.6)
+        assert not Path(f"/proc/{first.pid}").exists()
+    finally:
+        pool.close()
