@@ -599,20 +599,10 @@ class Pool:
             self._slots.release()
 
     def _run(self, job: Job, timeout: float) -> Answer:
-        evaluator = self._checkout(job.store)
         try:
-            evaluator.send(job)
-        except (
-            EOFError,
-            OSError,
-        ):  # it ended while idle (killed from outside): the query has not started, use a new one
-            evaluator.kill()
-            evaluator = self._fork(job.store)
-            try:
-                evaluator.send(job)
-            except (EOFError, OSError):
-                evaluator.kill()
-                return _plain(503, "No query evaluator could be started; please retry.")
+            evaluator = self._started(job)
+        except (EOFError, OSError):
+            return _plain(503, "No query evaluator could be started; please retry.")
         try:
             started = time.monotonic()
             if not evaluator.wait(min(LONG_AFTER, timeout)):
@@ -642,6 +632,24 @@ class Pool:
         else:
             self._idle.append(evaluator)
         return answer
+
+    def _started(self, job: Job) -> Evaluator:
+        """An evaluator that has been sent `job`. One that ended while idle (killed from outside)
+        has not started the query: a new one is tried once. Raises EOFError or OSError when the
+        zygote cannot give one."""
+        evaluator = self._checkout(job.store)
+        try:
+            evaluator.send(job)
+            return evaluator
+        except (EOFError, OSError):
+            evaluator.kill()
+        evaluator = self._fork(job.store)
+        try:
+            evaluator.send(job)
+        except (EOFError, OSError):
+            evaluator.kill()
+            raise
+        return evaluator
 
     def _replace(self, evaluator: Evaluator, store: str) -> None:
         """Kill a stopped query's evaluator and start its successor now, so that it is warm when needed."""

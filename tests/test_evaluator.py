@@ -5,6 +5,8 @@ and tests/test_serving.py."""
 
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,5 +122,24 @@ def test_a_stopped_query_s_evaluator_is_gone_before_its_successor_starts(curated
             with pytest.raises(QueryTimeout):
                 pool.run(runaway, 0.6)
         assert not Path(f"/proc/{first.pid}").exists()
+    finally:
+        pool.close()
+
+
+def test_a_pool_whose_zygote_and_evaluator_were_killed_answers_with_new_ones(curated):
+    """Killed from outside while idle (an OOM killer, an operator): the next query finds its
+    evaluator gone before the query started, and is answered by a new zygote's evaluator."""
+    pool = Pool(1)
+    try:
+        ask = Job(str(layout.build(curated.store, curated.version)), "ASK {}", None, None, "json", None, 10)
+        assert pool.run(ask, 5).status == 200
+        (idle,) = pool._idle
+        zygote = pool.prepare(ask.store).process
+        os.kill(idle.pid, signal.SIGKILL)
+        zygote.kill()
+        zygote.join()
+        answer = pool.run(ask, 5)
+        assert (answer.status, answer.body) == (200, b'{"head":{},"boolean":true}')
+        assert pool.prepare(ask.store).process.pid != zygote.pid
     finally:
         pool.close()
