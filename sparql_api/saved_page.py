@@ -108,7 +108,10 @@ def _table(results: dict[str, Any]) -> Table:
     columns = results["head"]["vars"]
     bindings = results["results"]["bindings"]
     shown = bindings[:PAGE_ROWS]
-    labels = linked.labels_of(c["value"] for row in shown for c in row.values() if c["type"] == "uri")
+    try:
+        labels = linked.labels_of(c["value"] for row in shown for c in row.values() if c["type"] == "uri")
+    except Unanswered:  # labels are a courtesy: without them the answer still shows, IRIs as CURIEs
+        labels = {}
     rows = [[_cell(row.get(column), labels) for column in columns] for row in shown]
     return Table(columns, rows, len(bindings))
 

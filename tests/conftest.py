@@ -1,8 +1,10 @@
-"""Shared fixtures: running the real `nolsi` command and a real server on 127.0.0.1."""
+"""Shared fixtures: running the real `nolsi` command, a real server on 127.0.0.1, and the same app in
+process (Flask's test client, no port)."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import socket
 import subprocess
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph
 import pytest
@@ -22,6 +25,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, sync_playwright
 from rdflib import Graph
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPResponse
 
 from bench.distinct import stop
 from loader import store as loader_store
@@ -194,6 +199,60 @@ def sample_app(sample_build: tuple[str, str]) -> Iterator[Flask]:
     app = create_app(Settings.from_env(store=Path(sample_build[0]), evaluators=1))
     yield app
     app.extensions["nolsi.service"].close()
+
+
+class InProcess(HTTPAdapter):
+    """A `requests` transport that hands each request to a Flask app through its test client: the
+    real app, evaluators and store, no port and no server. Answers become `requests` responses the
+    way urllib3's do (repeated headers kept, gzip and brotli decoded, redirects followed by the
+    session), so a test reads the same whether it runs here or against a live server."""
+
+    def __init__(self, app: Flask):
+        super().__init__()
+        self.client = app.test_client()
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        url = urlsplit(request.url)
+        answer = self.client.open(
+            url.path,
+            base_url=f"{url.scheme}://{url.netloc}",
+            query_string=url.query,
+            method=request.method,
+            headers=list(request.headers.items()),
+            data=request.body or b"",
+        )
+        raw = HTTPResponse(
+            body=io.BytesIO(answer.get_data()),
+            headers=list(answer.headers.items()),
+            status=answer.status_code,
+            reason=answer.status.partition(" ")[2],
+            request_method=request.method,
+            preload_content=False,
+            decode_content=True,
+        )
+        return self.build_response(request, raw)
+
+
+def in_process(app: Flask, base: str) -> requests.Session:
+    """A session whose requests below `base` go to `app` in this process."""
+    session = requests.Session()
+    session.mount(base.rstrip("/") + "/", InProcess(app))
+    return session
+
+
+@pytest.fixture(scope="session")
+def curated_app(curated: Site) -> Iterator[Flask]:
+    """The app `curated`'s server runs, with the same store and bases, in this process."""
+    app = create_app(Settings.from_env(store=curated.store, iri_base=curated.base + "/", base_url=curated.base + "/"))
+    yield app
+    app.extensions["nolsi.service"].close()
+
+
+@pytest.fixture(scope="session")
+def web(curated: Site, curated_app: Flask) -> Iterator[requests.Session]:
+    """`requests` for `curated.base` URLs, answered by `curated_app` in process: what most page tests use."""
+    with in_process(curated_app, curated.base) as session:
+        yield session
 
 
 @pytest.fixture

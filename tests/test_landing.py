@@ -67,8 +67,8 @@ def void_of(curated) -> Graph:
 # --- for people, and FAIR-Checker --------------------------------------------------------------
 
 
-def test_no_accept_header_gets_html_with_the_dataset_as_jsonld(curated):
-    response = requests.get(curated.base + "/", headers=NO_ACCEPT)
+def test_no_accept_header_gets_html_with_the_dataset_as_jsonld(web, curated):
+    response = web.get(curated.base + "/", headers=NO_ACCEPT)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     data = embedded(response)
@@ -88,9 +88,9 @@ def test_no_accept_header_gets_html_with_the_dataset_as_jsonld(curated):
         assert download["encodingFormat"]
 
 
-def test_the_jsonld_describes_the_dataset_and_only_the_dataset(curated):
+def test_the_jsonld_describes_the_dataset_and_only_the_dataset(web, curated):
     """F-UJI takes as main entity the node with most properties and fewest incoming links."""
-    block = Page.of(requests.get(curated.base + "/", headers=NO_ACCEPT).text).jsonld[0]
+    block = Page.of(web.get(curated.base + "/", headers=NO_ACCEPT).text).jsonld[0]
     triples = list(pyoxigraph.parse(block.encode(), format=pyoxigraph.RdfFormat.JSON_LD))
     dataset = pyoxigraph.NamedNode(curated.base + "/dataset")
     typed = {t.subject for t in triples if t.predicate.value == str(RDF.type) and t.object.value == f"{SCHEMA}Dataset"}
@@ -106,9 +106,9 @@ def test_the_jsonld_describes_the_dataset_and_only_the_dataset(curated):
     assert subjects == {dataset}, "other named nodes would compete with the dataset as main entity"
 
 
-def test_every_download_in_the_jsonld_is_what_it_says(curated):
-    for download in embedded(requests.get(curated.base + "/", headers=NO_ACCEPT))["distribution"]:
-        response = requests.get(download["contentUrl"])
+def test_every_download_in_the_jsonld_is_what_it_says(web, curated):
+    for download in embedded(web.get(curated.base + "/", headers=NO_ACCEPT))["distribution"]:
+        response = web.get(download["contentUrl"])
         assert response.status_code == 200
         assert len(response.content) == int(download["contentSize"])
         assert hashlib.sha256(response.content).hexdigest() == download["sha256"]
@@ -116,9 +116,9 @@ def test_every_download_in_the_jsonld_is_what_it_says(curated):
         assert "Content-Encoding" not in response.headers
 
 
-def test_a_browser_gets_html_and_an_unmet_accept_a_406(curated):
-    assert requests.get(curated.base + "/", headers=BROWSER).headers["Content-Type"].startswith("text/html")
-    refused = requests.get(curated.base + "/", headers={"Accept": "image/png"})
+def test_a_browser_gets_html_and_an_unmet_accept_a_406(web, curated):
+    assert web.get(curated.base + "/", headers=BROWSER).headers["Content-Type"].startswith("text/html")
+    refused = web.get(curated.base + "/", headers={"Accept": "image/png"})
     assert refused.status_code == 406
     assert "text/turtle" in refused.text
 
@@ -137,8 +137,8 @@ def test_a_browser_gets_html_and_an_unmet_accept_a_406(curated):
         ("application/n-triples", "application/n-triples"),
     ],
 )
-def test_rdf_clients_get_the_dcat_description(curated, accept, media_type):
-    response = requests.get(curated.base + "/", headers={"Accept": accept})
+def test_rdf_clients_get_the_dcat_description(web, curated, accept, media_type):
+    response = web.get(curated.base + "/", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == media_type
     assert response.headers["Vary"] == "Accept, Accept-Encoding"  # the body depends on both
@@ -164,8 +164,8 @@ def test_rdf_clients_get_the_dcat_description(curated, accept, media_type):
         assert len(str(graph.value(checksum, SPDX.checksumValue))) == 64
 
 
-def test_the_turtle_is_the_release_dcat_file(curated):
-    response = requests.get(curated.base + "/", headers={"Accept": "text/turtle"})
+def test_the_turtle_is_the_release_dcat_file(web, curated):
+    response = web.get(curated.base + "/", headers={"Accept": "text/turtle"})
     assert response.content == (curated.release / "dcat.ttl").read_bytes()
 
 
@@ -179,17 +179,17 @@ def test_the_turtle_is_the_release_dcat_file(curated):
         ("html", "text/html"),
     ],
 )
-def test_suffix_urls_name_one_representation(curated, suffix, media_type):
-    response = requests.get(f"{curated.base}/index.{suffix}", headers=BROWSER)
+def test_suffix_urls_name_one_representation(web, curated, suffix, media_type):
+    response = web.get(f"{curated.base}/index.{suffix}", headers=BROWSER)
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == media_type
 
 
-def test_the_distributions_match_the_files(curated):
+def test_the_distributions_match_the_files(web, curated):
     """DCAT's byte sizes and checksums are those of the files served (F-UJI R1-01MD downloads them)."""
-    graph = as_graph(requests.get(curated.base + "/", headers={"Accept": "text/turtle"}))
+    graph = as_graph(web.get(curated.base + "/", headers={"Accept": "text/turtle"}))
     for distribution in graph.subjects(RDF.type, DCAT.Distribution):
-        body = requests.get(str(graph.value(distribution, DCAT.downloadURL))).content
+        body = web.get(str(graph.value(distribution, DCAT.downloadURL))).content
         assert len(body) == int(graph.value(distribution, DCAT.byteSize))
         checksum = graph.value(distribution, SPDX.checksum)
         assert hashlib.sha256(body).hexdigest() == str(graph.value(checksum, SPDX.checksumValue))
@@ -199,8 +199,8 @@ def test_the_distributions_match_the_files(curated):
 
 
 @pytest.mark.parametrize("headers", [NO_ACCEPT, {"Accept": "text/turtle"}])
-def test_signposting_links(curated, headers):
-    response = requests.get(curated.base + "/", headers=headers)
+def test_signposting_links(web, curated, headers):
+    response = web.get(curated.base + "/", headers=headers)
     found = links(response)
     by_rel: dict[str, list[dict]] = {}
     for link in found:
@@ -212,37 +212,37 @@ def test_signposting_links(curated, headers):
     dumps = {p.name for p in curated.release.glob("nolsi-*.gz")}
     assert {link["url"].rsplit("/", 1)[-1] for link in by_rel["item"]} == dumps
     for link in by_rel["describedby"] + by_rel["item"]:
-        followed = requests.get(link["url"])
+        followed = web.get(link["url"])
         assert followed.status_code == 200
         assert followed.headers["Content-Type"].split(";")[0] == link["type"]
 
 
-def test_cite_as_resolves_to_the_landing_page(curated):
-    response = requests.get(curated.base + "/dataset", headers=NO_ACCEPT, allow_redirects=False)
+def test_cite_as_resolves_to_the_landing_page(web, curated):
+    response = web.get(curated.base + "/dataset", headers=NO_ACCEPT, allow_redirects=False)
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
     assert (
-        requests.get(curated.base + "/dataset", headers={"Accept": "text/turtle"})
+        web.get(curated.base + "/dataset", headers={"Accept": "text/turtle"})
         .headers["Content-Type"]
         .startswith("text/turtle")
     )
 
 
 @pytest.mark.parametrize("headers", [NO_ACCEPT, {"Accept": "text/turtle"}, {"Accept": "application/ld+json"}])
-def test_revalidation_gets_304(curated, headers):
-    first = requests.get(curated.base + "/", headers=headers)
+def test_revalidation_gets_304(web, curated, headers):
+    first = web.get(curated.base + "/", headers=headers)
     etag = first.headers["ETag"]
-    again = requests.get(curated.base + "/", headers={**headers, "If-None-Match": etag})
+    again = web.get(curated.base + "/", headers={**headers, "If-None-Match": etag})
     assert again.status_code == 304
     assert again.headers["ETag"] == etag
     assert again.content == b""
-    since = requests.get(curated.base + "/", headers={**headers, "If-Modified-Since": first.headers["Last-Modified"]})
+    since = web.get(curated.base + "/", headers={**headers, "If-Modified-Since": first.headers["Last-Modified"]})
     assert since.status_code == 304
 
 
-def test_each_representation_has_its_own_etag(curated):
+def test_each_representation_has_its_own_etag(web, curated):
     tags = {
-        requests.get(curated.base + "/", headers=h).headers["ETag"]
+        web.get(curated.base + "/", headers=h).headers["ETag"]
         for h in (NO_ACCEPT, {"Accept": "text/turtle"}, {"Accept": "application/ld+json"})
     }
     assert len(tags) == 3
@@ -251,8 +251,8 @@ def test_each_representation_has_its_own_etag(curated):
 # --- what the page says ------------------------------------------------------------------------
 
 
-def test_the_page_gives_size_sources_and_ways_in(curated):
-    response = requests.get(curated.base + "/", headers=NO_ACCEPT)
+def test_the_page_gives_size_sources_and_ways_in(web, curated):
+    response = web.get(curated.base + "/", headers=NO_ACCEPT)
     void = void_of(curated)
     dataset = URIRef(curated.base + "/dataset")
     triples = int(void.value(dataset, VOID.triples))
@@ -276,17 +276,17 @@ def test_the_page_gives_size_sources_and_ways_in(curated):
     assert curated.version in response.text and "Please cite" in response.text
 
 
-def test_every_link_on_the_page_resolves(curated):
-    page = Page.of(requests.get(curated.base + "/", headers=NO_ACCEPT).text)
+def test_every_link_on_the_page_resolves(web, curated):
+    page = Page.of(web.get(curated.base + "/", headers=NO_ACCEPT).text)
     local = sorted({h for h in page.hrefs if h.startswith("/")})
     assert len(local) > 20
     for href in local:
-        assert requests.get(curated.base + href, headers=BROWSER).status_code == 200, href
+        assert web.get(curated.base + href, headers=BROWSER).status_code == 200, href
 
 
-def test_html_pages_bear_the_security_headers(curated):
+def test_html_pages_bear_the_security_headers(web, curated):
     for path in PAGES:
-        response = requests.get(curated.base + path.format(v=curated.version), headers=BROWSER)
+        response = web.get(curated.base + path.format(v=curated.version), headers=BROWSER)
         assert response.headers["Content-Type"].startswith("text/html"), path
         policy = {d.strip().split(" ", 1)[0]: d.strip() for d in response.headers["Content-Security-Policy"].split(";")}
         assert policy["default-src"] == "default-src 'self'" and policy["script-src"] == "script-src 'self'", path
@@ -298,13 +298,13 @@ def test_html_pages_bear_the_security_headers(curated):
         "/-/health",
         f"/releases/{curated.version}/SHA256SUMS",
     ):
-        assert requests.get(curated.base + path).headers["X-Content-Type-Options"] == "nosniff", path
+        assert web.get(curated.base + path).headers["X-Content-Type-Options"] == "nosniff", path
 
 
-def test_about_states_persistence_and_citation(curated):
-    data = embedded(requests.get(curated.base + "/", headers=NO_ACCEPT))
+def test_about_states_persistence_and_citation(web, curated):
+    data = embedded(web.get(curated.base + "/", headers=NO_ACCEPT))
     assert data["publishingPrinciples"] == curated.base + "/about#persistence"
-    response = requests.get(curated.base + "/about", headers=NO_ACCEPT)
+    response = web.get(curated.base + "/about", headers=NO_ACCEPT)
     assert response.status_code == 200
     page = Page.of(response.text)
     assert {"persistence", "citation", "versions"} <= page.ids
@@ -345,11 +345,11 @@ def test_no_content_security_policy_violation_in_a_browser(curated, policy):
     assert errors == []
 
 
-def test_the_dataset_iri_is_the_same_in_every_description(curated):
+def test_the_dataset_iri_is_the_same_in_every_description(web, curated):
     """The schema.org Dataset, the DCAT dataset and the VoID dataset are one resource."""
-    data = embedded(requests.get(curated.base + "/", headers=NO_ACCEPT))
-    graph = as_graph(requests.get(curated.base + "/", headers={"Accept": "text/turtle"}))
-    void = as_graph(requests.get(curated.base + "/.well-known/void"))
+    data = embedded(web.get(curated.base + "/", headers=NO_ACCEPT))
+    graph = as_graph(web.get(curated.base + "/", headers={"Accept": "text/turtle"}))
+    void = as_graph(web.get(curated.base + "/.well-known/void"))
     assert data["@id"] == data["identifier"] == curated.base + "/dataset"
     assert (URIRef(data["@id"]), RDF.type, DCAT.Dataset) in graph
     assert (URIRef(data["@id"]), RDF.type, VOID.Dataset) in void

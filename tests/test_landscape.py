@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 
 import pyoxigraph
 import pytest
-import requests
 from pyoxigraph import NamedNode, RdfFormat
 
 from loader import describe, landscape
@@ -152,25 +151,25 @@ def test_names_are_text_however_they_are_written():
 # --- on the site --------------------------------------------------------------------------------
 
 
-def test_the_landing_page_shows_the_overview_with_links_to_the_pages_here(curated):
-    response = requests.get(curated.base + "/", headers=BROWSER)
+def test_the_landing_page_shows_the_overview_with_links_to_the_pages_here(web, curated):
+    response = web.get(curated.base + "/", headers=BROWSER)
     figure = re.search(r'<figure class="landscape">(.*?)</figure>', response.text, re.DOTALL).group(1)
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in figure and '<title id="landscape-title">' in figure
     links = Page.of(figure).hrefs
     assert "/doc/ri/elixir-norway" in links and not [h for h in links if h.startswith("https://w3id.org/")]
     for link in links:
-        assert requests.get(curated.base + link, headers=BROWSER, timeout=30).status_code == 200, link
-    svg = requests.get(f"{curated.base}/releases/{curated.version}/landscape/index.svg")
+        assert web.get(curated.base + link, headers=BROWSER, timeout=30).status_code == 200, link
+    svg = web.get(f"{curated.base}/releases/{curated.version}/landscape/index.svg")
     assert svg.status_code == 200 and svg.headers["Content-Type"].startswith("image/svg+xml")
     assert f"/releases/{curated.version}/landscape/index.svg" in links
 
 
-def test_an_infrastructure_page_shows_its_picture_and_other_pages_none(curated):
-    elixir = requests.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER).text
+def test_an_infrastructure_page_shows_its_picture_and_other_pages_none(web, curated):
+    elixir = web.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER).text
     assert 'id="landscape"' in elixir and "/doc/node/elixir-norway-uib" in Page.of(elixir).hrefs
     assert f"/releases/{curated.version}/landscape/elixir-norway.svg" in Page.of(elixir).hrefs
     for path in ("/doc/ri/moba", "/doc/org/uib"):
-        assert 'id="landscape"' not in requests.get(curated.base + path, headers=BROWSER).text, path
+        assert 'id="landscape"' not in web.get(curated.base + path, headers=BROWSER).text, path
 
 
 def test_a_picture_the_release_lacks_is_left_out(curated):

@@ -11,7 +11,6 @@ import html
 
 import pyoxigraph
 import pytest
-import requests
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SH
@@ -30,8 +29,8 @@ def ontology(curated) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def page(curated) -> Page:
-    response = requests.get(curated.base + "/ontology", headers={"Accept": None})
+def page(web, curated) -> Page:
+    response = web.get(curated.base + "/ontology", headers={"Accept": None})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     return Page.of(response.text)
@@ -58,18 +57,18 @@ def test_every_term_declared_or_used_has_an_anchor(curated, ontology, page):
     assert not missing
 
 
-def test_term_iris_resolve_in_a_browser_and_for_rdf_clients(curated, ontology):
+def test_term_iris_resolve_in_a_browser_and_for_rdf_clients(web, curated, ontology):
     """Follow each term IRI as a client would: the path part to this server, the fragment to an anchor."""
     for term in sorted(declared(ontology)):
         path, _, fragment = term.removeprefix("https://w3id.org/nolsi").partition("#")
         assert path == "/ontology"
-        assert f'id="{fragment}"' in requests.get(curated.base + path, headers=BROWSER).text
-        graph = as_graph(requests.get(curated.base + path, headers={"Accept": "text/turtle"}))
+        assert f'id="{fragment}"' in web.get(curated.base + path, headers=BROWSER).text
+        graph = as_graph(web.get(curated.base + path, headers={"Accept": "text/turtle"}))
         assert graph.value(URIRef(term), RDFS.label) is not None, term
 
 
-def test_each_term_shows_labels_comment_and_relations(curated, ontology):
-    text = html.unescape(requests.get(curated.base + "/ontology", headers=BROWSER).text)
+def test_each_term_shows_labels_comment_and_relations(web, curated, ontology):
+    text = html.unescape(web.get(curated.base + "/ontology", headers=BROWSER).text)
     for term in declared(ontology):
         subject = URIRef(term)
         for label in ontology.objects(subject, RDFS.label):
@@ -77,14 +76,14 @@ def test_each_term_shows_labels_comment_and_relations(curated, ontology):
         assert {label.language for label in ontology.objects(subject, RDFS.label)} >= {"en", "nb"}, term
         comment = ontology.value(subject, RDFS.comment)
         assert comment is None or str(comment) in text, term
-    page = Page.of(requests.get(curated.base + "/ontology", headers=BROWSER).text)
+    page = Page.of(web.get(curated.base + "/ontology", headers=BROWSER).text)
     assert "#ResearchInfrastructure" in page.hrefs  # the table of contents and the ranges link to anchors
     assert "http://www.w3.org/ns/org#OrganizationalCollaboration" in page.hrefs  # super-classes link out
     assert "text/turtle" in {link.get("type") for link in page.link_tags if link.get("rel") == "alternate"}
 
 
-def test_header_metadata(curated, ontology):
-    text = requests.get(curated.base + "/ontology", headers=BROWSER).text
+def test_header_metadata(web, curated, ontology):
+    text = web.get(curated.base + "/ontology", headers=BROWSER).text
     header = next(ontology.subjects(RDF.type, OWL.Ontology))
     assert str(ontology.value(header, OWL.versionIRI)) in text
     assert "https://creativecommons.org/licenses/by/4.0/" in text
@@ -101,36 +100,34 @@ def test_header_metadata(curated, ontology):
         ("*/*", "text/turtle"),
     ],
 )
-def test_the_ontology_by_content_negotiation(curated, ontology, accept, media_type):
-    response = requests.get(curated.base + "/ontology", headers={"Accept": accept})
+def test_the_ontology_by_content_negotiation(web, curated, ontology, accept, media_type):
+    response = web.get(curated.base + "/ontology", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == media_type
     assert response.headers["Vary"] == "Accept, Accept-Encoding"  # the body depends on both
     assert isomorphic(as_graph(response), ontology)
-    again = requests.get(
-        curated.base + "/ontology", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]}
-    )
+    again = web.get(curated.base + "/ontology", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
 
 
-def test_the_turtle_is_the_edited_file(curated):
-    response = requests.get(curated.base + "/ontology.ttl")
+def test_the_turtle_is_the_edited_file(web, curated):
+    response = web.get(curated.base + "/ontology.ttl")
     assert response.content == (curated.release / "ontology" / "nolsi.ttl").read_bytes()
 
 
-def test_the_version_iri_resolves(curated, ontology):
+def test_the_version_iri_resolves(web, curated, ontology):
     version = ontology.value(next(ontology.subjects(RDF.type, OWL.Ontology)), OWL.versionIRI)
     path = str(version).removeprefix("https://w3id.org/nolsi")
-    assert requests.get(curated.base + path, headers=BROWSER).status_code == 200
-    assert isomorphic(as_graph(requests.get(curated.base + path, headers={"Accept": "text/turtle"})), ontology)
-    assert requests.get(curated.base + "/ontology/0.0.0-no-such-version").status_code == 404
+    assert web.get(curated.base + path, headers=BROWSER).status_code == 200
+    assert isomorphic(as_graph(web.get(curated.base + path, headers={"Accept": "text/turtle"})), ontology)
+    assert web.get(curated.base + "/ontology/0.0.0-no-such-version").status_code == 404
 
 
-def test_an_unmet_accept_is_406(curated):
-    assert requests.get(curated.base + "/ontology", headers={"Accept": "image/png"}).status_code == 406
+def test_an_unmet_accept_is_406(web, curated):
+    assert web.get(curated.base + "/ontology", headers={"Accept": "image/png"}).status_code == 406
 
 
-def test_terms_used_in_the_service_descriptions_are_declared(curated, ontology):
+def test_terms_used_in_the_service_descriptions_are_declared(web, curated, ontology):
     used = used_in(
         pyoxigraph.serialize(
             pyoxigraph.parse((curated.release / "void.ttl").read_bytes(), format=pyoxigraph.RdfFormat.TURTLE),
@@ -139,7 +136,7 @@ def test_terms_used_in_the_service_descriptions_are_declared(curated, ontology):
     )
     used |= {
         str(p)
-        for p in as_graph(requests.get(curated.base + "/sparql", headers={"Accept": "text/turtle"})).predicates()
+        for p in as_graph(web.get(curated.base + "/sparql", headers={"Accept": "text/turtle"})).predicates()
         if str(p).startswith(NOLSI)
     }
     assert used <= declared(ontology)
@@ -155,18 +152,18 @@ def shapes_of(curated) -> Graph:
     return graph
 
 
-def test_shapes_as_rdf(curated):
+def test_shapes_as_rdf(web, curated):
     expected = shapes_of(curated)
     for accept in ("text/turtle", "application/ld+json", "application/n-triples"):
-        response = requests.get(curated.base + "/shapes", headers={"Accept": accept})
+        response = web.get(curated.base + "/shapes", headers={"Accept": accept})
         assert response.status_code == 200
         assert response.headers["Content-Type"].split(";")[0] == accept
         assert isomorphic(as_graph(response), expected), accept
 
 
-def test_shapes_listing_has_an_anchor_per_shape(curated):
+def test_shapes_listing_has_an_anchor_per_shape(web, curated):
     expected = shapes_of(curated)
-    response = requests.get(curated.base + "/shapes", headers={"Accept": None})
+    response = web.get(curated.base + "/shapes", headers={"Accept": None})
     assert response.headers["Content-Type"].startswith("text/html")
     ids = Page.of(response.text).ids
     node_shapes = {str(s) for s in expected.subjects(RDF.type, SH.NodeShape) if str(s).startswith(SHAPES)}

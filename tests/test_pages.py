@@ -110,13 +110,13 @@ def test_the_sample_covers_every_kind(labelled, sample):
     assert len(sample) >= 150
 
 
-def test_entity_iris_answer_303_with_their_document(curated, sample):
+def test_entity_iris_answer_303_with_their_document(web, curated, sample):
     def check(entry):
         iri, label = entry
-        response = requests.get(curated.base + path_of(iri), headers=BROWSER, allow_redirects=False)
+        response = web.get(curated.base + path_of(iri), headers=BROWSER, allow_redirects=False)
         assert response.status_code == 303, iri
         assert response.headers["Location"] == "/doc/" + iri[len(ID) :]
-        page = requests.get(curated.base + response.headers["Location"], headers=BROWSER)
+        page = web.get(curated.base + response.headers["Location"], headers=BROWSER)
         assert page.status_code == 200, iri
         assert page.headers["Content-Type"] == "text/html; charset=utf-8"
         assert label.value in html.unescape(page.text), iri
@@ -125,10 +125,10 @@ def test_entity_iris_answer_303_with_their_document(curated, sample):
 
 
 @pytest.mark.parametrize("accept", RDF_TYPES)
-def test_entity_documents_in_every_rdf_syntax(curated, sample, accept):
+def test_entity_documents_in_every_rdf_syntax(web, curated, sample, accept):
     def check(entry):
         iri, label = entry
-        response = requests.get(curated.base + path_of(iri), headers={"Accept": accept})  # follows the 303
+        response = web.get(curated.base + path_of(iri), headers={"Accept": accept})  # follows the 303
         assert response.status_code == 200, iri
         assert response.url == curated.base + "/doc/" + iri[len(ID) :]
         assert response.headers["Content-Type"].split(";")[0] == accept
@@ -139,7 +139,7 @@ def test_entity_documents_in_every_rdf_syntax(curated, sample, accept):
     in_parallel(check, sample)
 
 
-def test_every_entity_in_the_graph_dereferences(curated, triples):
+def test_every_entity_in_the_graph_dereferences(web, curated, triples):
     """Every IRI under /id/, subject or object, has a document that holds its triples."""
     about: dict[str, set] = defaultdict(set)
     for t in triples:
@@ -150,16 +150,16 @@ def test_every_entity_in_the_graph_dereferences(curated, triples):
                 about[node.value].add(t)
 
     def check(iri):
-        response = requests.get(f"{curated.base}/doc/{iri[len(ID) :]}.nt")
+        response = web.get(f"{curated.base}/doc/{iri[len(ID) :]}.nt")
         assert response.status_code == 200, iri
         assert about[iri] <= set(parse(response)), iri
 
     in_parallel(check, sorted(about))
 
 
-def test_the_document_says_where_it_comes_from(curated, dump):
+def test_the_document_says_where_it_comes_from(web, curated, dump):
     iri = ID + "ri/elixir-norway"
-    response = requests.get(f"{curated.base}/doc/ri/elixir-norway.ttl")
+    response = web.get(f"{curated.base}/doc/ri/elixir-norway.ttl")
     statements = parse(response)
     page = NamedNode(curated.base + "/doc/ri/elixir-norway")
     assert pyoxigraph.Triple(page, NamedNode("http://xmlns.com/foaf/0.1/primaryTopic"), NamedNode(iri)) in statements
@@ -173,9 +173,9 @@ def test_the_document_says_where_it_comes_from(curated, dump):
 
 
 @pytest.mark.parametrize("suffix, media_type", [("nq", "application/n-quads"), ("trig", "application/trig")])
-def test_quad_syntaxes_keep_each_fact_in_its_graph(curated, dump, suffix, media_type):
+def test_quad_syntaxes_keep_each_fact_in_its_graph(web, curated, dump, suffix, media_type):
     iri = NamedNode(ID + "ri/elixir-norway")
-    response = requests.get(f"{curated.base}/doc/ri/elixir-norway.{suffix}")
+    response = web.get(f"{curated.base}/doc/ri/elixir-norway.{suffix}")
     assert response.headers["Content-Type"].split(";")[0] == media_type
     quads = set(parse(response))
     named = {q for q in quads if not isinstance(q.graph_name, pyoxigraph.DefaultGraph)}
@@ -197,8 +197,8 @@ def test_quad_syntaxes_keep_each_fact_in_its_graph(curated, dump, suffix, media_
             assert (graph, source.object) in provenance
 
 
-def test_the_html_page_shows_labels_types_links_and_sources(curated, dump):
-    response = requests.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER)
+def test_the_html_page_shows_labels_types_links_and_sources(web, curated, dump):
+    response = web.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER)
     text = html.unescape(response.text)
     page = Page.of(response.text)
     assert "ELIXIR Norway" in text and "ELIXIR Norge" in text  # English and bokmål labels
@@ -221,7 +221,9 @@ def test_the_html_page_shows_labels_types_links_and_sources(curated, dump):
             ]
             assert not urls or set(urls) & set(page.hrefs), document
     incoming = {q.subject.value for q in dump.quads_for_pattern(None, None, iri) if isinstance(q.subject, NamedNode)}
-    assert {"/doc/" + s[len(ID) :] for s in incoming if s.startswith(ID)} <= incoming_links(curated, "ri/elixir-norway")
+    assert {"/doc/" + s[len(ID) :] for s in incoming if s.startswith(ID)} <= incoming_links(
+        web, curated, "ri/elixir-norway"
+    )
 
 
 def incoming_groups(text: str) -> dict[str, list[str]]:
@@ -232,35 +234,35 @@ def incoming_groups(text: str) -> dict[str, list[str]]:
     }
 
 
-def incoming_links(curated, key: str) -> set[str]:
+def incoming_links(web, curated, key: str) -> set[str]:
     """Every incoming link of an entity, from every page of every group."""
     found: set[str] = set()
     todo, done = [f"/doc/{key}"], set()
     while todo:
         path = todo.pop()
         done.add(path)
-        text = requests.get(curated.base + path, headers=BROWSER).text
+        text = web.get(curated.base + path, headers=BROWSER).text
         found.update(link for links in incoming_groups(text).values() for link in links)
         pages = {html.unescape(h).split("#")[0] for h in Page.of(text).hrefs if "?incoming=" in h}
         todo += sorted(pages - done - set(todo))
     return found
 
 
-def test_incoming_links_are_grouped_by_property_ten_to_a_page(curated, dump):
+def test_incoming_links_are_grouped_by_property_ten_to_a_page(web, curated, dump):
     """ELIXIR Norway has about 170 incoming links by 16 properties: each group shows ten, and its
     pages (?incoming=PROPERTY&page=N) give every link once (the page was 12,600 px long)."""
     iri = NamedNode(ID + "ri/elixir-norway")
     by_property: dict[str, set[str]] = defaultdict(set)
     for quad in dump.quads_for_pattern(None, None, iri):  # blank nodes too (attributions): shown nested
         by_property[quad.predicate.value].add(str(quad.subject).replace(f"<{ID}", "/doc/").rstrip(">"))
-    text = requests.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER).text
+    text = web.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER).text
     rows = re.findall(r'<tbody id="(incoming-[^"]+)">(.*?)</tbody>', text, re.DOTALL)
     assert len(rows) == len(by_property) > 10
     assert all(0 < body.count('<td class="sources">') <= 10 for _, body in rows)
     organisation = "http://www.w3.org/ns/org#organization"
     pages, link, seen = 0, "/doc/ri/elixir-norway?incoming=org%3Aorganization&page=1", []
     while link:
-        response = requests.get(curated.base + link, headers=BROWSER)
+        response = web.get(curated.base + link, headers=BROWSER)
         assert response.status_code == 200, link
         seen += incoming_groups(response.text)["incoming-org-organization"]
         following = re.search(r'<a href="([^"]+#incoming-org-organization)" rel="next">', response.text)
@@ -268,7 +270,7 @@ def test_incoming_links_are_grouped_by_property_ten_to_a_page(curated, dump):
         pages += 1
     assert pages == -(-len(by_property[organisation]) // 10) and len(seen) == len(set(seen))
     assert set(seen) == by_property[organisation]
-    by_iri = requests.get(
+    by_iri = web.get(
         curated.base + "/doc/ri/elixir-norway", params={"incoming": organisation, "page": 2}, headers=BROWSER
     )
     assert incoming_groups(by_iri.text)["incoming-org-organization"] == seen[10:20]
@@ -284,17 +286,17 @@ def test_incoming_links_are_grouped_by_property_ten_to_a_page(curated, dump):
         ("incoming=org:organization&page=x", 400),
     ],
 )
-def test_incoming_pages_that_are_not_there(curated, query, status):
-    assert requests.get(f"{curated.base}/doc/ri/elixir-norway?{query}", headers=BROWSER).status_code == status
+def test_incoming_pages_that_are_not_there(web, curated, query, status):
+    assert web.get(f"{curated.base}/doc/ri/elixir-norway?{query}", headers=BROWSER).status_code == status
 
 
-def test_each_page_of_incoming_links_has_its_own_etag(curated):
-    first = requests.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER)
-    second = requests.get(curated.base + "/doc/ri/elixir-norway?incoming=org:organization&page=2", headers=BROWSER)
+def test_each_page_of_incoming_links_has_its_own_etag(web, curated):
+    first = web.get(curated.base + "/doc/ri/elixir-norway", headers=BROWSER)
+    second = web.get(curated.base + "/doc/ri/elixir-norway?incoming=org:organization&page=2", headers=BROWSER)
     assert first.headers["ETag"] != second.headers["ETag"]
 
 
-def test_at_least_four_external_authorities_are_linked(curated, triples):
+def test_at_least_four_external_authorities_are_linked(web, curated, triples):
     hosts: dict[str, str] = {}
     for t in triples:
         if t.predicate == SAME_AS and isinstance(t.object, NamedNode):
@@ -305,9 +307,9 @@ def test_at_least_four_external_authorities_are_linked(curated, triples):
         subject, target = hosts[host].split(" ")
         if not subject.startswith(ID):
             continue
-        page = Page.of(requests.get(curated.base + "/doc/" + subject[len(ID) :], headers=BROWSER).text)
+        page = Page.of(web.get(curated.base + "/doc/" + subject[len(ID) :], headers=BROWSER).text)
         assert target in page.hrefs, (subject, target)
-        statements = parse(requests.get(f"{curated.base}/doc/{subject[len(ID) :]}.ttl"))
+        statements = parse(web.get(f"{curated.base}/doc/{subject[len(ID) :]}.ttl"))
         assert pyoxigraph.Triple(NamedNode(subject), SAME_AS, NamedNode(target)) in statements
 
 
@@ -323,39 +325,39 @@ def test_at_least_four_external_authorities_are_linked(curated, triples):
         ("html", "text/html"),
     ],
 )
-def test_suffixes_name_one_representation(curated, suffix, media_type):
-    response = requests.get(f"{curated.base}/doc/service/tsd.{suffix}", headers={"Accept": "image/png"})
+def test_suffixes_name_one_representation(web, curated, suffix, media_type):
+    response = web.get(f"{curated.base}/doc/service/tsd.{suffix}", headers={"Accept": "image/png"})
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == media_type
     if suffix != "html":
         assert parse(response)
 
 
-def test_no_accept_header_gets_html_and_star_gets_turtle(curated):
+def test_no_accept_header_gets_html_and_star_gets_turtle(web, curated):
     assert (
-        requests.get(curated.base + "/doc/service/tsd", headers={"Accept": None})
+        web.get(curated.base + "/doc/service/tsd", headers={"Accept": None})
         .headers["Content-Type"]
         .startswith("text/html")
     )
     assert (
-        requests.get(curated.base + "/doc/service/tsd", headers={"Accept": "*/*"})
+        web.get(curated.base + "/doc/service/tsd", headers={"Accept": "*/*"})
         .headers["Content-Type"]
         .startswith("text/turtle")
     )
 
 
-def test_an_unmet_accept_is_406(curated):
-    response = requests.get(curated.base + "/doc/service/tsd", headers={"Accept": "image/png"})
+def test_an_unmet_accept_is_406(web, curated):
+    response = web.get(curated.base + "/doc/service/tsd", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.text
 
 
-def test_revalidation_and_etags(curated):
+def test_revalidation_and_etags(web, curated):
     tags = set()
     for accept in ("text/html", *RDF_TYPES):
-        first = requests.get(curated.base + "/doc/service/tsd", headers={"Accept": accept})
+        first = web.get(curated.base + "/doc/service/tsd", headers={"Accept": accept})
         tags.add(first.headers["ETag"])
-        again = requests.get(
+        again = web.get(
             curated.base + "/doc/service/tsd", headers={"Accept": accept, "If-None-Match": first.headers["ETag"]}
         )
         assert again.status_code == 304, accept
@@ -363,8 +365,8 @@ def test_revalidation_and_etags(curated):
     assert len(tags) == 5
 
 
-def test_signposting_on_documents(curated):
-    response = requests.get(curated.base + "/doc/service/tsd", headers={"Accept": None})
+def test_signposting_on_documents(web, curated):
+    response = web.get(curated.base + "/doc/service/tsd", headers={"Accept": None})
     found = {
         (link["rel"], link.get("type", "")): link["url"]
         for link in requests.utils.parse_header_links(response.headers["Link"])
@@ -375,13 +377,11 @@ def test_signposting_on_documents(curated):
     assert found[("license", "")] == "https://creativecommons.org/licenses/by/4.0/"
 
 
-def test_the_query_string_survives_the_303(curated):
-    response = requests.get(curated.base + "/id/ri/elixir-norway?format=ttl", allow_redirects=False)
+def test_the_query_string_survives_the_303(web, curated):
+    response = web.get(curated.base + "/id/ri/elixir-norway?format=ttl", allow_redirects=False)
     assert response.status_code == 303
     assert response.headers["Location"] == "/doc/ri/elixir-norway?format=ttl"
-    assert (
-        requests.get(curated.base + "/id/ri/elixir-norway?format=ttl").headers["Content-Type"].startswith("text/turtle")
-    )
+    assert web.get(curated.base + "/id/ri/elixir-norway?format=ttl").headers["Content-Type"].startswith("text/turtle")
 
 
 @pytest.mark.parametrize(
@@ -404,22 +404,20 @@ def test_the_query_string_survives_the_303(curated):
         "/id/vocab/data-classification",
     ],
 )
-def test_unknown_or_malformed_paths_are_404(curated, path):
-    assert requests.get(curated.base + path, headers=BROWSER).status_code == 404
+def test_unknown_or_malformed_paths_are_404(web, curated, path):
+    assert web.get(curated.base + path, headers=BROWSER).status_code == 404
 
 
-def test_vocabulary_concepts_and_schemes_dereference(curated, dump):
+def test_vocabulary_concepts_and_schemes_dereference(web, curated, dump):
     concept = VOCAB + "data-classification/red"
-    response = requests.get(curated.base + "/vocab/data-classification/red", headers=BROWSER, allow_redirects=False)
+    response = web.get(curated.base + "/vocab/data-classification/red", headers=BROWSER, allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == "/doc/vocab/data-classification/red"
     label = next(q.object for q in dump.quads_for_pattern(NamedNode(concept), LABELS[0], None))
-    assert label.value in html.unescape(
-        requests.get(curated.base + "/vocab/data-classification/red", headers=BROWSER).text
-    )
+    assert label.value in html.unescape(web.get(curated.base + "/vocab/data-classification/red", headers=BROWSER).text)
     for accept in RDF_TYPES:
-        statements = parse(requests.get(curated.base + "/vocab/data-classification/red", headers={"Accept": accept}))
+        statements = parse(web.get(curated.base + "/vocab/data-classification/red", headers={"Accept": accept}))
         assert pyoxigraph.Triple(NamedNode(concept), LABELS[0], label) in statements, accept
-    scheme = parse(requests.get(curated.base + "/vocab/data-classification/", headers={"Accept": "text/turtle"}))
+    scheme = parse(web.get(curated.base + "/vocab/data-classification/", headers={"Accept": "text/turtle"}))
     assert (
         pyoxigraph.Triple(
             NamedNode(VOCAB + "data-classification/"),
@@ -428,23 +426,23 @@ def test_vocabulary_concepts_and_schemes_dereference(curated, dump):
         )
         in scheme
     )
-    page = Page.of(requests.get(curated.base + "/doc/vocab/data-classification", headers=BROWSER).text)
+    page = Page.of(web.get(curated.base + "/doc/vocab/data-classification", headers=BROWSER).text)
     assert "/doc/vocab/data-classification/red" in page.hrefs  # its concepts, as incoming links
 
 
-def test_named_graphs_dereference(curated, dump):
+def test_named_graphs_dereference(web, curated, dump):
     graph = NamedNode(GRAPH + "elixir-no-about")
     expected = {q for q in dump.quads_for_pattern(None, None, None, graph)}
-    quads = set(parse(requests.get(curated.base + "/graph/elixir-no-about.nq")))
+    quads = set(parse(web.get(curated.base + "/graph/elixir-no-about.nq")))
     assert {str(q) for q in quads if "_:" not in str(q)} == {str(q) for q in expected if "_:" not in str(q)}
     assert len(quads) == len(expected)
-    page = requests.get(curated.base + "/graph/elixir-no-about", headers=BROWSER)
+    page = web.get(curated.base + "/graph/elixir-no-about", headers=BROWSER)
     [source] = [q.object for q in dump.quads_for_pattern(graph, DERIVED_FROM, None, graph)]
     assert "/doc/" + source.value[len(ID) :] in Page.of(page.text).hrefs
     assert f"{len(expected)} triples" in page.text
 
 
-def test_an_infrastructure_page_lists_its_nodes_from_the_saved_query(curated, dump):
+def test_an_infrastructure_page_lists_its_nodes_from_the_saved_query(web, curated, dump):
     """types/nolsi-ResearchInfrastructure.html: an infrastructure's page shows the answer of
     queries/infrastructure-nodes.rq for it, each node linked here; an organisation's page has no such
     section (its type has no template of its own)."""
@@ -453,9 +451,9 @@ def test_an_infrastructure_page_lists_its_nodes_from_the_saved_query(curated, du
         for s in dump.quads_for_pattern(None, NamedNode("http://www.w3.org/ns/org#unitOf"), None)
         if s.object.value.endswith("/id/ri/elixir-norway")
     }
-    page = requests.get(curated.base + "/doc/ri/elixir-norway", headers={"Accept": "text/html"}, timeout=60).text
+    page = web.get(curated.base + "/doc/ri/elixir-norway", headers={"Accept": "text/html"}, timeout=60).text
     section = page[page.index('<h2 id="nodes">') : page.index('<h2 id="properties">')]
     linked = set(re.findall(r'<a href="[^"]+" title="([^"]+)"', section))
     assert nodes and nodes <= linked
-    other = requests.get(curated.base + "/doc/org/uib", headers={"Accept": "text/html"}, timeout=60).text
+    other = web.get(curated.base + "/doc/org/uib", headers={"Accept": "text/html"}, timeout=60).text
     assert 'id="nodes"' not in other

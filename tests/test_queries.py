@@ -36,15 +36,15 @@ def graph(curated_store) -> pyoxigraph.Store:
     return pyoxigraph.Store.read_only(str(stores.resolve(curated_store)))
 
 
-def get(base: str, name: str, suffix: str, params: dict | None = None, **kwargs) -> requests.Response:
-    return requests.get(f"{base}/queries/{name}.{suffix}", params=params or {}, timeout=60, **kwargs)
+def get(web, base: str, name: str, suffix: str, params: dict | None = None, **kwargs) -> requests.Response:
+    return web.get(f"{base}/queries/{name}.{suffix}", params=params or {}, timeout=60, **kwargs)
 
 
-def send(base: str, name: str, suffix: str, params: dict) -> requests.Response:
+def send(web, base: str, name: str, suffix: str, params: dict) -> requests.Response:
     """GET, or POST where the values would make the request line longer than a server takes (about 4 kB)."""
     if len(urlencode(params)) < 3000:
-        return get(base, name, suffix, params)
-    return requests.post(f"{base}/queries/{name}.{suffix}", data=params, timeout=60)
+        return get(web, base, name, suffix, params)
+    return web.post(f"{base}/queries/{name}.{suffix}", data=params, timeout=60)
 
 
 def expected(name: str) -> str:
@@ -100,9 +100,9 @@ def test_every_fixture_belongs_to_a_query():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_live_server_answers_the_expected_rows(curated_server, name):
+def test_live_server_answers_the_expected_rows(web, curated_server, name):
     query = QUERIES[name]
-    response = get(curated_server, name, SUFFIX[query.form], query.examples())
+    response = get(web, curated_server, name, SUFFIX[query.form], query.examples())
     assert response.status_code == 200, response.text
     assert response.headers["Result-Truncated"] == "false"
     assert canonical(query.form, response.content) == expected(name)
@@ -132,21 +132,23 @@ def test_rows_do_not_repeat_in_any_fixture():
         assert len(rows) == len(set(rows)), name
 
 
-def test_boolean_and_integer_filters_agree_with_other_queries(curated_server):
-    signed = get(curated_server, "research-infrastructures", "csv", {"signed": "true"})
-    signatories = get(curated_server, "agreement-signatories", "csv", {"agreement": "joint-strategic-statement-2023"})
+def test_boolean_and_integer_filters_agree_with_other_queries(web, curated_server):
+    signed = get(web, curated_server, "research-infrastructures", "csv", {"signed": "true"})
+    signatories = get(
+        web, curated_server, "agreement-signatories", "csv", {"agreement": "joint-strategic-statement-2023"}
+    )
     ri = lambda r, column: {row[column] for row in csv.DictReader(io.StringIO(r.text))}  # noqa: E731
     assert ri(signed, "ri") == ri(signatories, "signatory") != set()
     big = list(
-        csv.DictReader(io.StringIO(get(curated_server, "research-infrastructures", "csv", {"minNodes": "5"}).text))
+        csv.DictReader(io.StringIO(get(web, curated_server, "research-infrastructures", "csv", {"minNodes": "5"}).text))
     )
-    everyone = list(csv.DictReader(io.StringIO(get(curated_server, "research-infrastructures", "csv").text)))
+    everyone = list(csv.DictReader(io.StringIO(get(web, curated_server, "research-infrastructures", "csv").text)))
     assert big and {r["ri"] for r in big} == {r["ri"] for r in everyone if int(r["nodes"]) >= 5}
 
 
-def test_leaders_change_with_the_date(curated_server):
+def test_leaders_change_with_the_date(web, curated_server):
     def leaders(date):
-        response = get(curated_server, "infrastructure-nodes", "csv", {"ri": "elixir-norway", "date": date})
+        response = get(web, curated_server, "infrastructure-nodes", "csv", {"ri": "elixir-norway", "date": date})
         assert response.status_code == 200
         return {(r["node"], r["leader"]) for r in csv.DictReader(io.StringIO(response.text)) if r["leader"]}
 
@@ -155,8 +157,8 @@ def test_leaders_change_with_the_date(curated_server):
     assert before == set()
 
 
-def test_ask_is_false_below_what_a_source_states(curated_server):
-    response = get(curated_server, "service-allows-level", "json", {"service": "nird", "level": "black"})
+def test_ask_is_false_below_what_a_source_states(web, curated_server):
+    response = get(web, curated_server, "service-allows-level", "json", {"service": "nird", "level": "black"})
     assert response.status_code == 200 and response.json()["boolean"] is False
 
 
@@ -168,9 +170,9 @@ def values_of(term) -> str:
 
 
 @pytest.mark.parametrize("name", SELECTS)
-def test_csv_tsv_and_json_give_the_same_rows(curated_server, name):
+def test_csv_tsv_and_json_give_the_same_rows(web, curated_server, name):
     params = QUERIES[name].examples()
-    responses = {s: get(curated_server, name, s, params) for s in ("csv", "tsv", "json", "xml")}
+    responses = {s: get(web, curated_server, name, s, params) for s in ("csv", "tsv", "json", "xml")}
     assert {s: r.status_code for s, r in responses.items()} == dict.fromkeys(responses, 200)
     assert responses["tsv"].headers["Content-Type"].startswith("text/tab-separated-values")
     assert responses["json"].headers["Content-Type"].startswith("application/sparql-results+json")
@@ -190,7 +192,7 @@ def test_csv_tsv_and_json_give_the_same_rows(curated_server, name):
     assert header == projection(name)
 
 
-def test_construct_gives_the_same_graph_in_every_syntax(curated_server):
+def test_construct_gives_the_same_graph_in_every_syntax(web, curated_server):
     name = "entity-neighbourhood"
     params = QUERIES[name].examples()
     graphs = {}
@@ -200,7 +202,7 @@ def test_construct_gives_the_same_graph_in_every_syntax(curated_server):
         ("rdf", pyoxigraph.RdfFormat.RDF_XML),
         ("jsonld", pyoxigraph.RdfFormat.JSON_LD),
     ):
-        response = get(curated_server, name, suffix, params)
+        response = get(web, curated_server, name, suffix, params)
         assert response.status_code == 200, response.text
         graphs[suffix] = set(pyoxigraph.parse(response.content, format=syntax))
     assert graphs["nt"] and all(g == graphs["nt"] for g in graphs.values())

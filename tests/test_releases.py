@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pyoxigraph
 import pytest
-import requests
 from pyoxigraph import CanonicalizationAlgorithm, DefaultGraph, Quad, RdfFormat
 from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
@@ -60,11 +59,11 @@ def raw_get(base: str, path: str) -> http.client.HTTPResponse:
 
 
 @pytest.fixture(scope="module")
-def parsed(curated) -> dict[str, list]:
+def parsed(web, curated) -> dict[str, list]:
     """Every dump, downloaded from the server and parsed by Oxigraph."""
     found = {}
     for suffix, syntax in DUMPS.items():
-        response = requests.get(f"{curated.base}/releases/latest/nolsi-{curated.version}.{suffix}.gz")
+        response = web.get(f"{curated.base}/releases/latest/nolsi-{curated.version}.{suffix}.gz")
         assert response.status_code == 200, suffix
         found[suffix] = list(pyoxigraph.parse(gzip.decompress(response.content), format=syntax))
     return found
@@ -73,33 +72,31 @@ def parsed(curated) -> dict[str, list]:
 # --- listing and redirects ---------------------------------------------------------------------
 
 
-def test_releases_are_listed_as_html_and_json(curated):
-    listed = requests.get(curated.base + "/releases/", headers={"Accept": "application/json"}).json()
+def test_releases_are_listed_as_html_and_json(web, curated):
+    listed = web.get(curated.base + "/releases/", headers={"Accept": "application/json"}).json()
     assert listed["current"] == curated.version
     [release] = listed["releases"]
     assert release["version"] == curated.version and release["current"] is True
     assert release["url"] == f"{curated.base}/releases/{curated.version}/"
-    html = requests.get(curated.base + "/releases/", headers=BROWSER)
+    html = web.get(curated.base + "/releases/", headers=BROWSER)
     assert html.headers["Content-Type"].startswith("text/html")
     assert f"/releases/{curated.version}/" in Page.of(html.text).hrefs
     assert (
-        requests.get(curated.base + "/releases/", headers={"Accept": None})
-        .headers["Content-Type"]
-        .startswith("text/html")
+        web.get(curated.base + "/releases/", headers={"Accept": None}).headers["Content-Type"].startswith("text/html")
     )
 
 
 @pytest.mark.parametrize("path", ["", "SHA256SUMS", "void.ttl", "ontology/nolsi.ttl"])
-def test_latest_is_a_302_to_the_current_release(curated, path):
-    response = requests.get(f"{curated.base}/releases/latest/{path}", allow_redirects=False)
+def test_latest_is_a_302_to_the_current_release(web, curated, path):
+    response = web.get(f"{curated.base}/releases/latest/{path}", allow_redirects=False)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/releases/{curated.version}/{path}"
     assert response.headers["Cache-Control"] == "no-cache"
-    assert requests.get(f"{curated.base}/releases/latest/{path}").status_code == 200
+    assert web.get(f"{curated.base}/releases/latest/{path}").status_code == 200
 
 
-def test_the_listing_gives_every_file_with_size_and_checksum(curated):
-    listed = requests.get(f"{curated.base}/releases/{curated.version}/", headers={"Accept": "application/json"}).json()
+def test_the_listing_gives_every_file_with_size_and_checksum(web, curated):
+    listed = web.get(f"{curated.base}/releases/{curated.version}/", headers={"Accept": "application/json"}).json()
     sums = {}
     for line in (curated.release / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
@@ -107,19 +104,19 @@ def test_the_listing_gives_every_file_with_size_and_checksum(curated):
     assert {f["path"]: f["sha256"] for f in listed["files"]} == sums
     for entry in listed["files"]:
         assert entry["bytes"] == (curated.release / entry["path"]).stat().st_size
-    html = requests.get(f"{curated.base}/releases/{curated.version}/", headers=BROWSER).text
+    html = web.get(f"{curated.base}/releases/{curated.version}/", headers=BROWSER).text
     for name, digest in sums.items():
         assert f"/releases/{curated.version}/{name}" in Page.of(html).hrefs and digest in html
 
 
-def test_sha256sums_verify(curated):
-    sums = requests.get(f"{curated.base}/releases/{curated.version}/SHA256SUMS")
+def test_sha256sums_verify(web, curated):
+    sums = web.get(f"{curated.base}/releases/{curated.version}/SHA256SUMS")
     assert sums.headers["Content-Type"] == "text/plain; charset=utf-8"
     lines = sums.text.splitlines()
     assert len(lines) > 6
     for line in lines:
         digest, name = line.split("  ", 1)
-        body = requests.get(f"{curated.base}/releases/{curated.version}/{name}").content
+        body = web.get(f"{curated.base}/releases/{curated.version}/{name}").content
         assert hashlib.sha256(body).hexdigest() == digest, name
 
 
@@ -138,15 +135,15 @@ def test_every_dump_parses_and_holds_the_same_data(parsed):
             assert canonical(parsed[suffix]) == merge, suffix
 
 
-def test_void_counts_the_distinct_triples_of_the_dumps(curated, parsed):
-    void = Graph().parse(data=requests.get(curated.base + "/.well-known/void").content, format="turtle")
+def test_void_counts_the_distinct_triples_of_the_dumps(web, curated, parsed):
+    void = Graph().parse(data=web.get(curated.base + "/.well-known/void").content, format="turtle")
     dataset = URIRef(curated.base + "/dataset")
     assert int(void.value(dataset, VOID.triples)) == len(set(parsed["nt"]))
     assert void.value(dataset, VOID.sparqlEndpoint) == URIRef(curated.base + "/sparql")
     dumps = {str(d) for d in void.objects(dataset, VOID.dataDump)}
     assert {f"{curated.base}/releases/{curated.version}/nolsi-{curated.version}.{s}.gz" for s in DUMPS} <= dumps
     for dump in dumps:
-        assert requests.head(dump).status_code == 200, dump
+        assert web.head(dump).status_code == 200, dump
     graphs = {q.graph_name.value for q in parsed["nq"]}
     named = {
         str(o)
@@ -167,22 +164,22 @@ def test_void_counts_the_distinct_triples_of_the_dumps(curated, parsed):
         ("application/n-triples", "application/n-triples"),
     ],
 )
-def test_void_by_content_negotiation(curated, accept, media_type):
-    response = requests.get(curated.base + "/.well-known/void", headers={"Accept": accept})
+def test_void_by_content_negotiation(web, curated, accept, media_type):
+    response = web.get(curated.base + "/.well-known/void", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["Content-Type"].split(";")[0] == media_type
     assert response.headers["Vary"] == "Accept, Accept-Encoding"  # the body depends on both
     graph = as_graph(response)
     assert isomorphic(graph, Graph().parse(curated.release / "void.ttl"))
     assert (URIRef(curated.base + "/dataset"), RDF.type, VOID.Dataset) in graph
-    again = requests.get(
+    again = web.get(
         curated.base + "/.well-known/void", headers={"Accept": accept, "If-None-Match": response.headers["ETag"]}
     )
     assert again.status_code == 304
 
 
-def test_void_refuses_what_it_cannot_offer(curated):
-    assert requests.get(curated.base + "/.well-known/void", headers={"Accept": "text/html"}).status_code == 406
+def test_void_refuses_what_it_cannot_offer(web, curated):
+    assert web.get(curated.base + "/.well-known/void", headers={"Accept": "text/html"}).status_code == 406
 
 
 # --- serving files -----------------------------------------------------------------------------
@@ -198,10 +195,10 @@ def test_void_refuses_what_it_cannot_offer(curated):
         ("SHA256SUMS", "text/plain; charset=utf-8"),
     ],
 )
-def test_files_are_served_as_immutable(curated, name, media_type):
+def test_files_are_served_as_immutable(web, curated, name, media_type):
     name = name.format(v=curated.version)
     url = f"{curated.base}/releases/{curated.version}/{name}"
-    response = requests.get(url, headers={"Accept-Encoding": "identity"})
+    response = web.get(url, headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == media_type
     assert "Content-Encoding" not in response.headers  # a .gz file is what it is, never undone on the way
@@ -212,26 +209,26 @@ def test_files_are_served_as_immutable(curated, name, media_type):
     assert response.headers["Last-Modified"]
     if name != "SHA256SUMS":
         assert response.headers["ETag"] == f'"{hashlib.sha256(response.content).hexdigest()}"'
-    assert requests.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
-    assert requests.get(url, headers={"If-Modified-Since": response.headers["Last-Modified"]}).status_code == 304
-    head = requests.head(url)
+    assert web.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert web.get(url, headers={"If-Modified-Since": response.headers["Last-Modified"]}).status_code == 304
+    head = web.head(url)
     assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(response.content)
 
 
 @pytest.mark.parametrize(
     "header, start, end", [("bytes=10-109", 10, 110), ("bytes=0-0", 0, 1), ("bytes=-50", -50, None)]
 )
-def test_range_requests_get_the_right_bytes(curated, header, start, end):
+def test_range_requests_get_the_right_bytes(web, curated, header, start, end):
     name = f"nolsi-{curated.version}.nq.gz"
     whole = (curated.release / name).read_bytes()
-    response = requests.get(f"{curated.base}/releases/{curated.version}/{name}", headers={"Range": header})
+    response = web.get(f"{curated.base}/releases/{curated.version}/{name}", headers={"Range": header})
     assert response.status_code == 206
     assert response.content == whole[start:end]
     first = start if start >= 0 else len(whole) + start
     assert response.headers["Content-Range"] == f"bytes {first}-{first + len(response.content) - 1}/{len(whole)}"
 
 
-def test_unknown_versions_and_files_are_404(curated):
+def test_unknown_versions_and_files_are_404(web, curated):
     for path in (
         "/releases/2000-01-01-000000000000/",
         "/releases/2000-01-01-000000000000/SHA256SUMS",
@@ -241,7 +238,7 @@ def test_unknown_versions_and_files_are_404(curated):
         "/releases/.build.lock/",
         "/releases/current/SHA256SUMS",
     ):
-        assert requests.get(curated.base + path).status_code == 404, path
+        assert web.get(curated.base + path).status_code == 404, path
 
 
 def test_paths_out_of_a_release_are_404(curated):
@@ -270,7 +267,7 @@ def test_paths_out_of_a_release_are_404(curated):
         assert response.status == 404, path
 
 
-def test_symbolic_links_out_of_a_release_are_404(curated):
+def test_symbolic_links_out_of_a_release_are_404(web, curated):
     outside = curated.store / "outside.txt"
     outside.write_text("not part of any release\n")
     links = {"escape.txt": outside, "passwd": "/etc/passwd", "builds": curated.store / "builds"}
@@ -278,7 +275,7 @@ def test_symbolic_links_out_of_a_release_are_404(curated):
         for name, target in links.items():
             os.symlink(target, curated.release / name)
         for path in ("escape.txt", "passwd", f"builds/{curated.version}/CURRENT"):
-            assert requests.get(f"{curated.base}/releases/{curated.version}/{path}").status_code == 404, path
+            assert web.get(f"{curated.base}/releases/{curated.version}/{path}").status_code == 404, path
     finally:
         for name in links:
             (curated.release / name).unlink(missing_ok=True)

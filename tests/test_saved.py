@@ -14,8 +14,10 @@ import pyoxigraph
 import pytest
 import requests
 
+from loader.settings import Settings
 from sparql_api import catalogue
-from tests.conftest import ROOT
+from sparql_api.app import create_app
+from tests.conftest import FIXTURES, ROOT, in_process, nolsi
 from tests.expected.regenerate import csv_rows
 from tests.test_queries import ID, NAMES, QUERIES, SUFFIX, expected, get, projection, send
 
@@ -53,38 +55,38 @@ def test_the_invalid_cases_cover_every_parameter_type_the_queries_use():
 
 
 @pytest.mark.parametrize("kind, name, parameter, value, message", INVALID, ids=[f"{c[0]}-{c[2]}" for c in INVALID])
-def test_invalid_value_is_a_400_naming_the_parameter(curated_server, kind, name, parameter, value, message):
+def test_invalid_value_is_a_400_naming_the_parameter(web, curated_server, kind, name, parameter, value, message):
     params = {**QUERIES[name].examples(), parameter: value}
-    body = refused(get(curated_server, name, "json", params), parameter)
+    body = refused(get(web, curated_server, name, "json", params), parameter)
     assert message in body["error"]
     assert body["accepts"]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_unknown_parameter_is_a_400(curated_server, name):
+def test_unknown_parameter_is_a_400(web, curated_server, name):
     params = {**QUERIES[name].examples(), "limit": "10"}
-    body = refused(get(curated_server, name, SUFFIX[QUERIES[name].form], params), "limit")
+    body = refused(get(web, curated_server, name, SUFFIX[QUERIES[name].form], params), "limit")
     assert "unknown parameter" in body["error"]
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if any(p.required for p in QUERIES[n].parameters)])
-def test_missing_required_parameter_is_a_400(curated_server, name):
+def test_missing_required_parameter_is_a_400(web, curated_server, name):
     query = QUERIES[name]
     for missing in (p for p in query.parameters if p.required):
         params = {k: v for k, v in query.examples().items() if k != missing.name}
-        body = refused(get(curated_server, name, SUFFIX[query.form], params), missing.name)
+        body = refused(get(web, curated_server, name, SUFFIX[query.form], params), missing.name)
         assert "is required" in body["error"]
-        refused(get(curated_server, name, SUFFIX[query.form], {**params, missing.name: ""}), missing.name)
+        refused(get(web, curated_server, name, SUFFIX[query.form], {**params, missing.name: ""}), missing.name)
 
 
-def test_a_parameter_given_twice_is_a_400(curated_server):
-    response = requests.get(f"{curated_server}/queries/other-names.json?label=TSD&label=NSD", timeout=60)
+def test_a_parameter_given_twice_is_a_400(web, curated_server):
+    response = web.get(f"{curated_server}/queries/other-names.json?label=TSD&label=NSD", timeout=60)
     refused(response, "label")
 
 
-def test_unknown_query_and_unknown_suffix_are_404(curated_server):
-    assert get(curated_server, "no-such-query", "json").status_code == 404
-    assert get(curated_server, "other-names", "exe", {"label": "TSD"}).status_code == 404
+def test_unknown_query_and_unknown_suffix_are_404(web, curated_server):
+    assert get(web, curated_server, "no-such-query", "json").status_code == 404
+    assert get(web, curated_server, "other-names", "exe", {"label": "TSD"}).status_code == 404
 
 
 HOSTILE = [
@@ -152,13 +154,13 @@ def identifiers(graph) -> list[str]:
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
-def test_hostile_text_is_only_data(curated_server, labels, identifiers, value):
+def test_hostile_text_is_only_data(web, curated_server, labels, identifiers, value):
     """String parameters are bound as literals: whatever the text, the query keeps its shape.
 
     The right answer is worked out here, in Python, from the whole graph: the entities with a label
     containing the text, the laws whose identifier starts with it. Any extra row would mean the
     value changed the query."""
-    response = send(curated_server, "other-names", "csv", {"label": value})
+    response = send(web, curated_server, "other-names", "csv", {"label": value})
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert csv_rows(response.text)[0] == projection("other-names")
@@ -166,7 +168,7 @@ def test_hostile_text_is_only_data(curated_server, labels, identifiers, value):
     assert {row["entity"] for row in rows} == wanted
     assert all(row["label"] == value for row in rows)
 
-    response = send(curated_server, "laws-by-lovdata-id", "csv", {"prefix": value})
+    response = send(web, curated_server, "laws-by-lovdata-id", "csv", {"prefix": value})
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert csv_rows(response.text)[0] == projection("laws-by-lovdata-id")
@@ -175,63 +177,65 @@ def test_hostile_text_is_only_data(curated_server, labels, identifiers, value):
     )
 
 
-def test_hostile_text_through_post_is_only_data(curated_server, labels):
+def test_hostile_text_through_post_is_only_data(web, curated_server, labels):
     value = '" } UNION { ?s ?p ?o } #'
-    response = requests.post(f"{curated_server}/queries/other-names.csv", data={"label": value}, timeout=60)
+    response = web.post(f"{curated_server}/queries/other-names.csv", data={"label": value}, timeout=60)
     assert response.status_code == 200 and csv_rows(response.text) == [projection("other-names")]
 
 
-def test_text_that_matches_gives_the_right_rows(curated_server, labels):
+def test_text_that_matches_gives_the_right_rows(web, curated_server, labels):
     for value in ("covid-19", "NSD", "tsd"):
-        rows = list(csv.DictReader(io.StringIO(get(curated_server, "other-names", "csv", {"label": value}).text)))
+        rows = list(csv.DictReader(io.StringIO(get(web, curated_server, "other-names", "csv", {"label": value}).text)))
         assert rows and {r["entity"] for r in rows} == {e for e, label in labels if value.lower() in label.lower()}
 
 
 @pytest.mark.parametrize(
     "value", ["urn:x:%22%7D%20UNION", "https://w3id.org/nolsi/id/service/tsd#x", "https://例え.jp/ü"]
 )
-def test_unusual_but_valid_iris_are_only_data(curated_server, value):
-    response = get(curated_server, "fact-provenance", "csv", {"iri": value})
+def test_unusual_but_valid_iris_are_only_data(web, curated_server, value):
+    response = get(web, curated_server, "fact-provenance", "csv", {"iri": value})
     assert response.status_code == 200, response.text
     assert csv_rows(response.text) == [projection("fact-provenance")]
 
 
-def test_nothing_hostile_reaches_the_server_as_a_5xx(curated_server):
+def test_nothing_hostile_reaches_the_server_as_a_5xx(web, curated_server):
     for name in NAMES:
         query = QUERIES[name]
         for parameter in query.parameters:
             for value in ('" } UNION { ?s ?p ?o } #', "\n", "DROP ALL", "{", "🧬" * 10):
                 params = {**query.examples(), parameter.name: value}
-                response = send(curated_server, name, SUFFIX[query.form], params)
+                response = send(web, curated_server, name, SUFFIX[query.form], params)
                 assert response.status_code in (200, 400), (name, parameter.name, value, response.status_code)
 
 
 # --- caching ----------------------------------------------------------------------------------------
 
 
-def test_etag_and_304_on_a_saved_query(curated_server):
+def test_etag_and_304_on_a_saved_query(web, curated_server):
     params = {"label": "COVID-19"}
-    first = get(curated_server, "other-names", "json", params)
+    first = get(web, curated_server, "other-names", "json", params)
     assert first.status_code == 200
     etag = first.headers["ETag"]
     assert etag and first.headers["Cache-Control"] == "public, no-cache"
-    again = get(curated_server, "other-names", "json", params, headers={"If-None-Match": etag})
+    again = get(web, curated_server, "other-names", "json", params, headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.content
     assert again.headers["ETag"] == etag
-    other = get(curated_server, "other-names", "json", {"label": "NSD"})
+    other = get(web, curated_server, "other-names", "json", {"label": "NSD"})
     assert other.headers["ETag"] != etag
     assert (
-        get(curated_server, "other-names", "json", {"label": "NSD"}, headers={"If-None-Match": etag}).status_code == 200
+        get(web, curated_server, "other-names", "json", {"label": "NSD"}, headers={"If-None-Match": etag}).status_code
+        == 200
     )
-    csv_version = get(curated_server, "other-names", "csv", params)
+    csv_version = get(web, curated_server, "other-names", "csv", params)
     assert csv_version.headers["ETag"] != etag
 
 
-def test_results_of_every_query_revalidate(curated_server):
+def test_results_of_every_query_revalidate(web, curated_server):
     for name in NAMES:
         query = QUERIES[name]
-        first = get(curated_server, name, SUFFIX[query.form], query.examples())
+        first = get(web, curated_server, name, SUFFIX[query.form], query.examples())
         again = get(
+            web,
             curated_server,
             name,
             SUFFIX[query.form],
@@ -241,8 +245,8 @@ def test_results_of_every_query_revalidate(curated_server):
         assert again.status_code == 304, name
 
 
-def test_json_results_carry_the_parameters_as_bound(curated_server):
-    response = get(curated_server, "infrastructure-nodes", "json", {"ri": "elixir-norway", "date": "2020-10-29"})
+def test_json_results_carry_the_parameters_as_bound(web, curated_server):
+    response = get(web, curated_server, "infrastructure-nodes", "json", {"ri": "elixir-norway", "date": "2020-10-29"})
     bindings = response.json()["results"]["bindings"]
     assert bindings
     assert {b["ri"]["value"] for b in bindings} == {f"{ID}ri/elixir-norway"}
@@ -255,9 +259,9 @@ def test_json_results_carry_the_parameters_as_bound(curated_server):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_html_page_of_every_query_renders_with_its_examples(curated_server, name):
+def test_html_page_of_every_query_renders_with_its_examples(web, curated_server, name):
     query = QUERIES[name]
-    response = requests.get(
+    response = web.get(
         f"{curated_server}/queries/{name}", params=query.examples(), headers={"Accept": "text/html"}, timeout=60
     )
     assert response.status_code == 200, response.text[-2000:]
@@ -265,31 +269,27 @@ def test_html_page_of_every_query_renders_with_its_examples(curated_server, name
     assert html.escape(query.title, quote=False) in response.text
 
 
-def test_hostile_text_is_escaped_in_the_html_page(curated_server):
+def test_hostile_text_is_escaped_in_the_html_page(web, curated_server):
     value = '"><script>alert(1)</script>'
-    response = requests.get(
+    response = web.get(
         f"{curated_server}/queries/other-names", params={"label": value}, headers={"Accept": "text/html"}, timeout=60
     )
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
 
 
-def test_the_catalogue_lists_every_saved_query(curated_server):
-    listed = requests.get(f"{curated_server}/queries", headers={"Accept": "application/json"}, timeout=60).json()[
-        "queries"
-    ]
+def test_the_catalogue_lists_every_saved_query(web, curated_server):
+    listed = web.get(f"{curated_server}/queries", headers={"Accept": "application/json"}, timeout=60).json()["queries"]
     assert sorted(q["name"] for q in listed) == NAMES
-    openapi = requests.get(f"{curated_server}/api/openapi.json", timeout=60).json()
+    openapi = web.get(f"{curated_server}/api/openapi.json", timeout=60).json()
     assert sorted(openapi["paths"]) == sorted(f"/queries/{name}" for name in NAMES)
     for name in NAMES:
         assert isinstance(catalogue.parse(QUERIES[name].path, ROOT / "ontology"), catalogue.SavedQuery)
 
 
-def test_sparql_examples_describe_every_saved_query(curated_server):
+def test_sparql_examples_describe_every_saved_query(web, curated_server):
     """`/.well-known/sparql-examples`: one SHACL executable per query, with its text and the endpoint."""
-    response = requests.get(
-        curated_server + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"}, timeout=30
-    )
+    response = web.get(curated_server + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"}, timeout=30)
     assert response.status_code == 200, response.text
     examples = pyoxigraph.Store()
     examples.load(response.content, format=pyoxigraph.RdfFormat.TURTLE)
@@ -305,7 +305,7 @@ def test_sparql_examples_describe_every_saved_query(curated_server):
         assert target == curated_server + "/sparql"
 
 
-def test_the_openapi_document_is_valid_and_typed(curated_server):
+def test_the_openapi_document_is_valid_and_typed(web, curated_server):
     """OpenAPI 3.1 as a validator reads it: typed defaults, the software version, a schema for every
     format of every answer, and the live answers fit the SPARQL JSON schema the document gives."""
     import importlib.metadata
@@ -315,7 +315,7 @@ def test_the_openapi_document_is_valid_and_typed(curated_server):
     from referencing import Registry
     from referencing.jsonschema import DRAFT202012
 
-    document = requests.get(f"{curated_server}/api/openapi.json", timeout=60).json()
+    document = web.get(f"{curated_server}/api/openapi.json", timeout=60).json()
     validate(document)
     assert document["openapi"] == "3.1.0"
     assert document["info"]["version"] == importlib.metadata.version("nolsi")
@@ -335,7 +335,7 @@ def test_the_openapi_document_is_valid_and_typed(curated_server):
         assert wanted in content and all("schema" in media for media in content.values()), name
         if QUERIES[name].form not in ("SELECT", "ASK"):
             continue
-        answer = get(curated_server, name, "json", QUERIES[name].examples())
+        answer = get(web, curated_server, name, "json", QUERIES[name].examples())
         assert answer.status_code == 200, answer.text
         pointer = (
             f"urn:openapi#/paths/~1queries~1{name}/get/responses/200/content/application~1sparql-results+json/schema"
@@ -383,11 +383,11 @@ def form_values(page: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_saved_query_page_opens_with_its_examples_and_their_answer(curated_server, name):
+def test_a_saved_query_page_opens_with_its_examples_and_their_answer(web, curated_server, name):
     """Opened with no values, a page runs with the values its form shows, its examples, never a 400
     (services-for-classification said "parameter 'level' is required" while showing "red")."""
     query = QUERIES[name]
-    response = requests.get(f"{curated_server}/queries/{name}", headers={"Accept": "text/html"}, timeout=60)
+    response = web.get(f"{curated_server}/queries/{name}", headers={"Accept": "text/html"}, timeout=60)
     assert response.status_code == 200, response.text[-2000:]
     shown = form_values(response.text)
     assert {p.name: shown[p.name] for p in query.parameters if p.example is not None} == query.examples()
@@ -400,12 +400,10 @@ def test_a_saved_query_page_opens_with_its_examples_and_their_answer(curated_ser
         assert f"Answer: <strong>{answer}</strong>" in response.text
 
 
-def test_a_saved_query_page_links_iris_here_with_their_labels(curated_server):
+def test_a_saved_query_page_links_iris_here_with_their_labels(web, curated_server):
     """The page's table links an IRI of the graph to its page here, not to w3id.org, with its label
     as the text and the IRI as the title (it showed raw IRIs leaving the site)."""
-    response = requests.get(
-        f"{curated_server}/queries/infrastructure-nodes", headers={"Accept": "text/html"}, timeout=60
-    )
+    response = web.get(f"{curated_server}/queries/infrastructure-nodes", headers={"Accept": "text/html"}, timeout=60)
     table = response.text[response.text.index('<table class="answer">') :]
     links = re.findall(r'<a href="([^"]+)" title="([^"]+)"[^>]*>([^<]*)</a>', table)
     assert links and not [href for href, _, _ in links if href.startswith("https://w3id.org/")]
@@ -414,8 +412,8 @@ def test_a_saved_query_page_links_iris_here_with_their_labels(curated_server):
     assert ("/doc/vocab/role/head-of-node", "https://w3id.org/nolsi/vocab/role/head-of-node", "Head of node") in links
 
 
-def test_a_field_left_empty_is_still_a_400_that_the_form_shows(curated_server):
-    response = requests.get(
+def test_a_field_left_empty_is_still_a_400_that_the_form_shows(web, curated_server):
+    response = web.get(
         f"{curated_server}/queries/services-for-classification",
         params={"level": ""},
         headers={"Accept": "text/html"},
@@ -473,8 +471,6 @@ def test_a_saved_query_page_in_a_browser_opens_answered_and_picks_an_entity_by_n
 def test_a_page_shows_at_most_a_thousand_rows_and_a_graph_as_turtle(tmp_path):
     """A page's table stops at 1,000 rows and says how many there are; the files have them all.
     A CONSTRUCT page opens with its graph (it showed nothing)."""
-    from tests.conftest import FIXTURES, nolsi, serving
-
     queries = tmp_path / "queries"
     queries.mkdir()
     digits = "{ 0 1 2 3 4 5 6 7 8 9 }"
@@ -493,13 +489,18 @@ def test_a_page_shows_at_most_a_thousand_rows_and_a_graph_as_turtle(tmp_path):
     assert (
         nolsi("build", "--no-shapes", "--store", store, FIXTURES / "valid" / "formats" / "sample.ttl").returncode == 0
     )
-    with serving("--store", store, env={"NOLSI_QUERIES_DIR": str(queries)}) as base:
-        page = requests.get(f"{base}/queries/many-rows", headers={"Accept": "text/html"}, timeout=60)
-        assert page.status_code == 200
-        assert "Showing the first 1,000 of 2,000 rows" in page.text
-        assert page.text.count("<tr>") == 1 + 1000  # the header and 1,000 rows
-        assert len(csv_rows(get(base, "many-rows", "csv", {"first": "0"}).text)) == 1 + 2000
-        graph = requests.get(f"{base}/queries/a-graph", headers={"Accept": "text/html"}, timeout=60)
-        assert graph.status_code == 200
-        assert "2 triples" in graph.text and "&lt;http://example.org/tsd&gt;" in graph.text
-        assert 'href="/queries/a-graph.ttl?s=http%3A%2F%2Fexample.org%2Ftsd"' in graph.text
+    app = create_app(Settings.from_env(store=store, queries_dir=queries, evaluators=1))
+    base = "http://localhost"
+    try:
+        with in_process(app, base) as local:
+            page = local.get(f"{base}/queries/many-rows", headers={"Accept": "text/html"}, timeout=60)
+            assert page.status_code == 200
+            assert "Showing the first 1,000 of 2,000 rows" in page.text
+            assert page.text.count("<tr>") == 1 + 1000  # the header and 1,000 rows
+            assert len(csv_rows(get(local, base, "many-rows", "csv", {"first": "0"}).text)) == 1 + 2000
+            graph = local.get(f"{base}/queries/a-graph", headers={"Accept": "text/html"}, timeout=60)
+            assert graph.status_code == 200
+            assert "2 triples" in graph.text and "&lt;http://example.org/tsd&gt;" in graph.text
+            assert 'href="/queries/a-graph.ttl?s=http%3A%2F%2Fexample.org%2Ftsd"' in graph.text
+    finally:
+        app.extensions["nolsi.service"].close()
