@@ -138,6 +138,7 @@ def client(port: int, path: str, start: int, step: int, values, deadline: float,
     latencies, errors, k = [], 0, start
     while time.perf_counter() < deadline:
         body = urllib.parse.urlencode({"query": query(k, values)})
+        template = k % len(TEMPLATES)
         k += step
         started = time.perf_counter()
         try:
@@ -150,7 +151,7 @@ def client(port: int, path: str, start: int, step: int, values, deadline: float,
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         if ok:
-            latencies.append(time.perf_counter() - started)
+            latencies.append((template, time.perf_counter() - started))
         else:
             errors += 1
     out.put((latencies, errors))
@@ -170,7 +171,8 @@ def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, va
     elapsed = time.perf_counter() - started
     for p in procs:
         p.join()
-    latencies = sorted(x for lat, _ in results for x in lat)
+    timed = [pair for lat, _ in results for pair in lat]
+    latencies = sorted(seconds for _, seconds in timed)
     errors = sum(e for _, e in results)
     return {
         "requests": len(latencies),
@@ -179,7 +181,16 @@ def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, va
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else None,
+        "mean_ms_by_template": _means(timed),
     }
+
+
+def _means(timed: list[tuple[int, float]]) -> dict[str, float]:
+    """Mean latency of each template: where a dataset's time goes (a few heavy templates or many light ones)."""
+    by_template: dict[str, list[float]] = {}
+    for template, seconds in timed:
+        by_template.setdefault(list(TEMPLATES)[template], []).append(seconds)
+    return {name: round(statistics.fmean(found) * 1000, 3) for name, found in by_template.items()}
 
 
 def start(argv: list[str], env: dict, port: int, path: str, log_file: Path) -> subprocess.Popen:
@@ -319,6 +330,12 @@ def print_table(results: dict, out: Path) -> None:
             f"{size:6} peak PSS of the whole tree: nolsi {memory['nolsi']} MiB, oxigraph {memory['oxigraph']} MiB, "
             f"ratio {memory['ratio']}"
         )
+        fewest, best = next(iter(measured["best"].items()))
+        means = {name: best[name]["mean_ms_by_template"] for name in ("nolsi", "oxigraph")}
+        print(
+            f"{size:6} mean ms by template at {fewest} client(s), nolsi / oxigraph: "
+            + ", ".join(f"{t} {means['nolsi'][t]} / {means['oxigraph'][t]}" for t in means["nolsi"])
+        )
     print(f"written to {out}")
 
 
@@ -335,6 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         "templates": TEMPLATES,
         "machine": os.cpu_count(),
         "python": sys.version.split()[0],
+        "settings": {name: value for name, value in os.environ.items() if name.startswith("NOLSI_")},
         "sizes": {},
     }
     for size in args.sizes.split(","):

@@ -349,10 +349,12 @@ def die_with(web_process: int) -> None:
 def _zygote(connection: Connection, web_process: int, limits: Limits, store: str) -> None:
     """A release's zygote: it opens the release once, then forks an evaluator whenever asked.
 
-    A release small enough is copied into memory here, before any fork, so every evaluator shares
-    those pages (copy-on-write) and a new evaluator is ready in milliseconds, whatever the size of
-    the graph. A larger release is opened on disk by each evaluator itself: an on-disk store's
-    handle and threads must not cross a fork. Each evaluator's connection is passed back to the
+    A release small enough is copied into memory here, before any fork, so a new evaluator starts
+    with those pages shared (copy-on-write) and is ready in milliseconds, whatever the size of the
+    graph. (It does not share them for long: Oxigraph writes to the pages of an in-memory store as
+    it reads them, so each evaluator copies what its queries touch; docs/benchmarks.md.)
+    A larger release is opened on disk by each evaluator itself: an on-disk store's handle and
+    threads must not cross a fork. Each evaluator's connection is passed back to the
     web process over this zygote's socket (SCM_RIGHTS)."""
     die_with(web_process)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
