@@ -3,6 +3,7 @@ process (Flask's test client, no port)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
@@ -18,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 import pyoxigraph
 import pytest
 import requests
@@ -56,10 +58,28 @@ def nolsi(*args: str, env: dict | None = None, **kwargs) -> subprocess.Completed
     )
 
 
-def free_port() -> int:
+@contextmanager
+def reserved_port() -> Iterator[int]:
+    """A port of 127.0.0.1 that nothing else can take while the block runs and that nothing listens on.
+
+    It is bound here, never listened on, with SO_REUSEPORT, which granian sets too: `nolsi serve`
+    can bind it meanwhile and nobody else can. (A port found free, then let go for a server to take,
+    is a race.) Until a server listens on it, connections to it are refused."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
+
+
+def listening_port(pid: int, seconds: float = 30) -> int:
+    """The TCP port process `pid` listens on, once it does: for a server told to take any port (0)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [c.laddr.port for c in psutil.Process(pid).net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} listened on no port within {seconds:g} s")
 
 
 @contextmanager
@@ -71,10 +91,12 @@ def serving(
     command: tuple | list = NOLSI,
     cwd: Path = ROOT,
 ):
-    """Start `nolsi serve` (`command`, by default this checkout's) on `port` (by default a free one), wait
-    until it answers, yield its base URL, stop it."""
-    port = port or free_port()
-    with tempfile.NamedTemporaryFile(prefix="nolsi-serve-", suffix=".log") as log:
+    """Start `nolsi serve` (`command`, by default this checkout's) on `port` (by default one reserved for
+    it), wait until it answers, yield its base URL, stop it."""
+    with (
+        reserved_port() if port is None else contextlib.nullcontext(port) as port,
+        tempfile.NamedTemporaryFile(prefix="nolsi-serve-", suffix=".log") as log,
+    ):
         process = subprocess.Popen(
             [*command, "serve", "--port", str(port), *map(str, args)],
             cwd=cwd,
@@ -126,30 +148,30 @@ class Site:
 
 @pytest.fixture(scope="session")
 def curated(tmp_path_factory) -> Site:
-    """One build of `data/` and one server for every test module that needs the real graph."""
-    port = free_port()
-    own = f"http://127.0.0.1:{port}/"
-    env = {"NOLSI_IRI_BASE": own, "NOLSI_BASE_URL": own}
-    store = tmp_path_factory.mktemp("curated") / "store"
-    done = nolsi("build", "--store", store, env=env)
-    assert done.returncode == 0, done.stderr[-5000:]
-    version = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("built "))
-    with serving("--store", store, env=env, port=port) as base:
-        yield Site(base, store, version)
+    """One build of `data/` and one server for every test module that needs the real graph. The
+    build names the server's own URL, so its port is reserved before the build."""
+    with reserved_port() as port:
+        own = f"http://127.0.0.1:{port}/"
+        env = {"NOLSI_IRI_BASE": own, "NOLSI_BASE_URL": own}
+        store = tmp_path_factory.mktemp("curated") / "store"
+        done = nolsi("build", "--store", store, env=env)
+        assert done.returncode == 0, done.stderr[-5000:]
+        version = next(line.split()[1].rstrip(":") for line in done.stdout.splitlines() if line.startswith("built "))
+        with serving("--store", store, env=env, port=port) as base:
+            yield Site(base, store, version)
 
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
     """A real Oxigraph server (PyPI `oxigraph`) on an empty store; its base URL."""
-    port = free_port()
     oxigraph = Path(sys.executable).parent / "oxigraph"
     process = subprocess.Popen(
-        [oxigraph, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")), "--bind", f"127.0.0.1:{port}"],
+        [oxigraph, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")), "--bind", "127.0.0.1:0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
+        base = f"http://127.0.0.1:{listening_port(process.pid)}"
         for _ in range(200):
             try:
                 requests.get(base + "/query", params={"query": "ASK {}"}, timeout=2)

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from sparql_api import catalogue
-from tests.conftest import ROOT, as_graph, free_port, nolsi, serving
+from tests.conftest import ROOT, as_graph, nolsi, reserved_port, serving
 
 CATALOGUE = catalogue.load(ROOT / "queries", ROOT / "ontology")
 TIME_LIMIT = 2
@@ -175,9 +175,10 @@ def test_service_never_reaches_the_backend(backend):
 
 
 def test_an_unreachable_backend_is_a_clear_gateway_error(curated):
-    with serving(
-        "--store", curated.store, "--backend", f"http://127.0.0.1:{free_port()}/query", "--workers", 1
-    ) as base:
+    with (
+        reserved_port() as closed,
+        serving("--store", curated.store, "--backend", f"http://127.0.0.1:{closed}/query", "--workers", 1) as base,
+    ):
         response = requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=30)
         assert response.status_code == 502
         assert "backend" in response.text and "Traceback" not in response.text

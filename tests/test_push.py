@@ -6,7 +6,7 @@ from pathlib import Path
 import requests
 
 from loader import store
-from tests.conftest import free_port, nolsi
+from tests.conftest import nolsi, reserved_port
 
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 LABELS = (
@@ -38,7 +38,8 @@ def test_pushing_twice_replaces_rather_than_adds(curated, oxigraph_server):
 
 
 def test_an_unreachable_server_is_a_clear_error(curated):
-    done = nolsi("push", "--store", curated.store, "--to", f"http://127.0.0.1:{free_port()}/store")
+    with reserved_port() as closed:
+        done = nolsi("push", "--store", curated.store, "--to", f"http://127.0.0.1:{closed}/store")
     assert done.returncode == 1
     assert done.stderr.startswith("nolsi: PUT http://127.0.0.1:") and "failed" in done.stderr
     assert "Traceback" not in done.stderr

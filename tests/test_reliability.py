@@ -32,7 +32,7 @@ import pytest
 import requests
 
 from sparql_api import engine
-from tests.conftest import FIXTURES, NOLSI, ROOT, free_port, nolsi
+from tests.conftest import FIXTURES, NOLSI, ROOT, nolsi, reserved_port
 
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
 TRACEBACK_MARKERS = ("Traceback", 'File "')
@@ -148,48 +148,48 @@ class Launched:
 
 @contextmanager
 def launch(*args: str, env: dict | None = None, workers: int = 2, evaluators: int = 4, hard_stop: bool = False):
-    """Start `nolsi serve` on a free port in a session of its own; stop the whole session after.
+    """Start `nolsi serve` on a port reserved for it, in a session of its own; stop the whole session after.
 
     `hard_stop` kills it at once (SIGKILL): for a server left busy by a test that is expected to
     fail, so that it does not burn the CPU the next tests need."""
-    port = free_port()
-    log = Path(tempfile.mkstemp(prefix="nolsi-reliability-", suffix=".log")[1])
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                *NOLSI,
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--evaluators",
-                str(evaluators),
-                *map(str, args),
-            ],
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Launched(f"http://127.0.0.1:{port}", process, log, workers, evaluators)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{server.log_text()[-5000:]}")
-            try:
-                if requests.get(server.base + "/-/health", timeout=10).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            assert time.monotonic() < deadline, "server did not start within 120 s"
-            time.sleep(0.1)
-        yield server
-    finally:
-        stop(process, hard_stop)
-        log.unlink(missing_ok=True)
+    with reserved_port() as port:
+        log = Path(tempfile.mkstemp(prefix="nolsi-reliability-", suffix=".log")[1])
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                [
+                    *NOLSI,
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--evaluators",
+                    str(evaluators),
+                    *map(str, args),
+                ],
+                cwd=ROOT,
+                env={**os.environ, **(env or {})},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = Launched(f"http://127.0.0.1:{port}", process, log, workers, evaluators)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if process.poll() is not None:
+                    raise AssertionError(f"server exited early:\n{server.log_text()[-5000:]}")
+                try:
+                    if requests.get(server.base + "/-/health", timeout=10).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass
+                assert time.monotonic() < deadline, "server did not start within 120 s"
+                time.sleep(0.1)
+            yield server
+        finally:
+            stop(process, hard_stop)
+            log.unlink(missing_ok=True)
 
 
 def stop(process: subprocess.Popen, hard: bool = False) -> None:
@@ -932,7 +932,7 @@ def test_a_damaged_store_is_a_clear_startup_error(sample_store: Path, tmp_path: 
     builds_before = sorted(p.name for p in (store_dir / "builds").iterdir())
     started = time.monotonic()
     process = subprocess.Popen(
-        [*NOLSI, "serve", "--store", str(store_dir), "--port", str(free_port())],
+        [*NOLSI, "serve", "--store", str(store_dir), "--port", "0"],  # it must exit before it listens
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -988,7 +988,7 @@ def test_serve_without_a_store_that_cannot_be_built_is_a_clear_error(tmp_path: P
         "--store",
         tmp_path / "store",
         "--port",
-        free_port(),
+        0,  # it must exit before it listens
         env={"NOLSI_DATA_DIR": str(data)},
         timeout=STARTUP_LIMIT * 4,
     )

@@ -7,7 +7,7 @@ import pyoxigraph
 import pytest
 
 from sparql_api.remote import Backend, BackendError
-from tests.conftest import free_port
+from tests.conftest import reserved_port
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_a_query_the_backend_refuses_is_a_client_error_with_its_reason(backend: 
 
 
 def test_an_unreachable_backend_is_a_gateway_error():
-    endpoint = f"http://127.0.0.1:{free_port()}/query"
-    with pytest.raises(BackendError) as failed:
+    with reserved_port() as closed, pytest.raises(BackendError) as failed:
+        endpoint = f"http://127.0.0.1:{closed}/query"
         Backend(endpoint).query("ASK {}", None, None, None)
     assert failed.value.status == 502 and endpoint in failed.value.message
