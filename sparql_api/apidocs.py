@@ -24,4 +24,7 @@ def asset(filename: str) -> Response:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"swagger_url": lambda filename: url_for("apidocs.asset", filename=filename, v=vendor.version(PACKAGE))}
+    return {
+        "swagger_url": lambda filename: url_for("apidocs.asset", filename=filename, v=vendor.version(PACKAGE)),
+        "swagger_installed": vendor.installed(PACKAGE),
+    }

@@ -18,6 +18,15 @@ FILES = frozenset({"yasgui.min.js", "yasgui.min.css"})
 # The most rows the editor asks for: a browser table shows a thousand rows at ease; 90,000 froze the tab.
 # The editor adds `LIMIT 1001` to a query without a smaller one and says "showing 1,000 of more".
 EDITOR_ROWS = 1000
+DEFAULT_QUERY = """PREFIX nolsi: <https://w3id.org/nolsi/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+
+SELECT ?ri ?label WHERE {
+  ?ri a nolsi:ResearchInfrastructure ;
+      skos:prefLabel ?label .
+  FILTER(lang(?label) = "en")
+}
+ORDER BY ?label"""
 
 
 @bp.get("/static/yasgui/<path:filename>")
@@ -29,6 +38,8 @@ def asset(filename: str) -> Response:
 def _helpers() -> dict:
     return {
         "yasgui_url": yasgui_url,
+        "editor_installed": vendor.installed(PACKAGE),  # else the page offers a plain form
+        "default_query": DEFAULT_QUERY,
         "editor_rows": EDITOR_ROWS,
         "iri_base": BASE,
         "predeclared": PREFIXES,

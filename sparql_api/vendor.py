@@ -36,3 +36,8 @@ def version(package: Path) -> str:
         return json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
         return "missing"
+
+
+def installed(package: Path) -> bool:
+    """Whether `make install` has put `package` here: without it a page offers what works without it."""
+    return version(package) != "missing"

@@ -414,6 +414,28 @@ def test_the_search_box_works_without_javascript(curated, browser, tmp_path: Pat
         context.close()
 
 
+def test_without_javascript_the_editor_page_is_a_form_that_runs_a_query(curated, browser):
+    """With JavaScript off, /sparql shows a plain form holding the default query; Run sends it as a
+    GET and the browser saves the answer (SPARQL XML results, what it accepts best)."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(curated.base + "/sparql")
+        box = page.get_by_role("textbox", name="Query")
+        expect(box).to_be_visible()
+        assert "nolsi:ResearchInfrastructure" in box.input_value()
+        box.fill("SELECT ?label WHERE { <https://w3id.org/nolsi/id/ri/elixir-norway> skos:prefLabel ?label }")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Run").click()
+        saved = Path(download.value.path()).read_text(encoding="utf-8")
+        assert saved.startswith("<?xml") and "ELIXIR Norway" in saved
+        assert urlsplit(download.value.url).path == "/sparql" and "query" in parse_qs(
+            urlsplit(download.value.url).query
+        )
+    finally:
+        context.close()
+
+
 def test_result_tables_link_iris_here_with_their_labels_and_number_rows_past_nine(curated, browser, tmp_path: Path):
     """In the editor's table an IRI of the graph links to its page here, /doc/..., not to w3id.org,
     and shows its label (the IRI in its title); row numbers from 10 up are whole (they showed "1..")."""

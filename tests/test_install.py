@@ -9,6 +9,8 @@ a minute.
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -19,9 +21,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, nolsi, serving
+from tests.conftest import ROOT, Page, nolsi, serving
 
 HTML = {"Accept": "text/html"}
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}  # what a form sends
 NOT_SHIPPED = {".git", ".venv", "var", "build", "bench", "tests", "notebooks", "client", "docs", "deploy"}
 
 
@@ -29,15 +32,14 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([*map(str, args)], check=False, capture_output=True, text=True, timeout=300, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("wheel")
+def build_wheel(work: Path, leave_out: frozenset[str] = frozenset()) -> Path:
+    """The wheel of a copy of this checkout without the files a wheel must not need (and `leave_out`)."""
     source = work / "source"
     shutil.copytree(
         ROOT,
         source,
         ignore=lambda folder, names: (
-            {n for n in names if n in NOT_SHIPPED or n.startswith(".") or n.endswith(".egg-info")}
+            {n for n in names if n in NOT_SHIPPED | leave_out or n.startswith(".") or n.endswith(".egg-info")}
             if Path(folder) == ROOT
             else {n for n in names if n == "__pycache__"}
         ),
@@ -47,10 +49,8 @@ def wheel(tmp_path_factory) -> Path:
     return next(work.glob("nolsi-*.whl"))
 
 
-@pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory) -> Path:
-    """A venv with the wheel installed; its `bin/` folder."""
-    home = tmp_path_factory.mktemp("venv")
+def install(wheel: Path, home: Path) -> Path:
+    """A venv in `home` with `wheel` installed; its `bin/` folder."""
     created = run(sys.executable, "-m", "venv", "--without-pip", home)
     assert created.returncode == 0, created.stderr
     python = home / "bin" / "python"
@@ -59,6 +59,16 @@ def venv(wheel: Path, tmp_path_factory) -> Path:
     installed = run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel)
     assert installed.returncode == 0, installed.stderr[-3000:]
     return home / "bin"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory) -> Path:
+    return install(wheel, tmp_path_factory.mktemp("venv"))
 
 
 def test_the_wheel_carries_the_data_queries_shapes_ontology_pages_and_browser_files(wheel: Path):
@@ -116,3 +126,26 @@ def test_the_installed_copy_serves_pages_editor_and_api_docs(venv: Path, tmp_pat
         for path in ("/static/yasgui/yasgui.min.js", "/static/swagger-ui/swagger-ui-bundle.js", "/static/site.css"):
             assert requests.get(base + path, timeout=30).status_code == 200, path
         assert requests.get(base + "/api/docs", timeout=30).status_code == 200
+
+
+def test_an_install_without_the_browser_files_offers_a_plain_query_form(tmp_path: Path):
+    """A wheel built before `make install` has fetched the editor's and API docs' browser files: the
+    pages say so, /sparql offers a plain form whose query runs, and each example runs as a link."""
+    bare = build_wheel(tmp_path / "wheel", frozenset({"node_modules"}))
+    assert not [n for n in zipfile.ZipFile(bare).namelist() if "node_modules" in n]
+    bin_folder = install(bare, tmp_path / "venv")
+    store = tmp_path / "store"
+    assert run(bin_folder / "nolsi", "build", "--store", store, cwd=tmp_path).returncode == 0
+    with serving("--store", str(store), command=[bin_folder / "nolsi"], cwd=tmp_path) as base:
+        page = requests.get(base + "/sparql", headers=HTML, timeout=30).text
+        assert "browser files are not installed" in page
+        assert "/static/yasgui/" not in page and 'id="yasgui"' not in page
+        assert f'<form class="plain-query" method="get" action="{base}/sparql">' in page
+        found = re.search(r'<textarea id="plain-query" name="query"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+        assert found, page
+        answer = requests.get(base + "/sparql", params={"query": html.unescape(found[1])}, headers=BROWSER, timeout=30)
+        assert answer.status_code == 200 and "ELIXIR Norway" in answer.text
+        example = next(href for href in Page.of(page).hrefs if href.startswith("?query="))
+        assert requests.get(base + "/sparql" + example, headers=BROWSER, timeout=30).status_code == 200
+        docs = requests.get(base + "/api/docs", headers=HTML, timeout=30).text
+        assert "browser files are not installed" in docs and "swagger-ui-bundle.js" not in docs
