@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.targets import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench" / "distinct"
 RESULTS = ROOT / "bench" / "results"
@@ -54,14 +56,6 @@ TEMPLATES = {
 
 def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(size: str) -> tuple[Path, Path]:
