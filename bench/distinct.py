@@ -181,9 +181,10 @@ def run_cell(port: int, path: str, clients: int, seconds: float, offset: int, va
 
 def _means(timed: list[tuple[int, float]]) -> dict[str, float]:
     """Mean latency of each template: where a dataset's time goes (a few heavy templates or many light ones)."""
+    names = list(TEMPLATES)
     by_template: dict[str, list[float]] = {}
     for template, seconds in timed:
-        by_template.setdefault(list(TEMPLATES)[template], []).append(seconds)
+        by_template.setdefault(names[template], []).append(seconds)
     return {name: round(statistics.fmean(found) * 1000, 3) for name, found in by_template.items()}
 
 

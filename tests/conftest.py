@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -82,6 +82,25 @@ def listening_port(pid: int, seconds: float = 30) -> int:
     raise AssertionError(f"process {pid} listened on no port within {seconds:g} s")
 
 
+def wait_until_answering(
+    process: subprocess.Popen, url: str, log: Path, answered: Callable[[int], bool] = lambda status: status < 500
+) -> None:
+    """Wait (at most 120 s) until `url` gives a status that `answered` takes; fail with the end of the
+    server's `log` if the server exits first."""
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{log.read_text(errors='replace')[-5000:]}")
+        try:
+            if answered(requests.get(url, timeout=10).status_code):
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("server did not start within 120 s")
+        time.sleep(0.1)
+
+
 @contextmanager
 def serving(
     *args: str,
@@ -107,18 +126,7 @@ def serving(
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    raise AssertionError(f"server exited early:\n{Path(log.name).read_text()[-5000:]}")
-                try:
-                    if requests.get(base + ready_path, timeout=10).status_code < 500:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError("server did not start within 120 s")
-                time.sleep(0.1)
+            wait_until_answering(process, base + ready_path, Path(log.name))
             yield base
         finally:
             stop(process)  # the benchmark's: SIGTERM to the process group, SIGKILL after 20 s

@@ -32,7 +32,7 @@ import pytest
 import requests
 
 from sparql_api import engine
-from tests.conftest import FIXTURES, NOLSI, ROOT, nolsi, reserved_port
+from tests.conftest import FIXTURES, NOLSI, ROOT, nolsi, reserved_port, wait_until_answering
 
 SAMPLE = FIXTURES / "valid" / "formats" / "sample.ttl"
 TRACEBACK_MARKERS = ("Traceback", 'File "')
@@ -175,17 +175,7 @@ def launch(*args: str, env: dict | None = None, workers: int = 2, evaluators: in
             )
         server = Launched(f"http://127.0.0.1:{port}", process, log, workers, evaluators)
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    raise AssertionError(f"server exited early:\n{server.log_text()[-5000:]}")
-                try:
-                    if requests.get(server.base + "/-/health", timeout=10).status_code == 200:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass
-                assert time.monotonic() < deadline, "server did not start within 120 s"
-                time.sleep(0.1)
+            wait_until_answering(process, server.base + "/-/health", log, answered=lambda status: status == 200)
             yield server
         finally:
             stop(process, hard_stop)
